@@ -1,0 +1,87 @@
+// swift-tools-version:6.0
+// The gallery: a FastCGI responder, thumbnail workers and an admin command over
+// two storage backends (embedded SQLite/filesystem and AWS). See README.md.
+import PackageDescription
+
+/// One system-library target per C library; only one Swift module imports each.
+func systemLibrary(_ name: String, pkgConfig: String? = nil, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/CLibraries/\(name)", pkgConfig: pkgConfig,
+                   providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "gallery",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gallery-fcgi", targets: ["gallery-fcgi"]),
+        .executable(name: "gallery-worker", targets: ["gallery-worker"]),
+        .executable(name: "gallery", targets: ["gallery"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries
+        systemLibrary("CFastCGI", apt: "libfcgi-dev"),
+        systemLibrary("CGD", apt: "libgd-dev"),
+        systemLibrary("CJPEG", pkgConfig: "libjpeg", apt: "libjpeg62-turbo-dev"),
+        systemLibrary("CExif", pkgConfig: "libexif", apt: "libexif-dev"),
+        systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
+        systemLibrary("CArgon2", pkgConfig: "libargon2", apt: "libargon2-dev"),
+        systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
+        // libcurl's curl_easy_setopt is variadic, which Swift cannot call: a tiny C shim.
+        .target(name: "CCurl", path: "Sources/CLibraries/CCurl",
+                linkerSettings: [.linkedLibrary("curl")]),
+
+        // Domain values, the storage seams, configuration, errors.
+        .target(name: "GalleryCore"),
+        // Hashes, HMAC, randomness, AES (OpenSSL).
+        .target(name: "GalleryCrypto", dependencies: ["COpenSSL"]),
+        // Argon2id password hashing (libargon2).
+        .target(name: "GalleryPasswords", dependencies: ["CArgon2", "GalleryCrypto"]),
+        // HTTP and SMTP over libcurl.
+        .target(name: "GalleryCurl", dependencies: ["CCurl", "GalleryCore"]),
+        // SQLite metadata and job table, filesystem blobs, local accounts, outbox mail.
+        .target(name: "GalleryEmbedded",
+                dependencies: ["CSQLite", "GalleryCore", "GalleryCrypto", "GalleryPasswords"]),
+        // DynamoDB, S3, Cognito, Secrets Manager over SigV4 and libcurl.
+        .target(name: "GalleryAWS", dependencies: ["GalleryCore", "GalleryCurl", "GalleryCrypto"]),
+        // Magic-byte sniffing and header dimensions, pure Swift: the responder checks uploads
+        // with it without linking any image decoder.
+        .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
+        // Decoding, orientation, resampling, encoding.
+        .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CExif"]),
+        // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
+        .target(name: "GalleryWeb", dependencies: [
+            "GalleryCore", "GalleryCrypto", "ImageInspection", "CFastCGI",
+            .product(name: "Mustache", package: "swift-mustache"),
+        ]),
+        // Claim loop, leases, retries, isolated decoding.
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging"]),
+        // Picks the backends from configuration, once, for every executable.
+        .target(name: "GalleryBootstrap",
+                dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto"]),
+
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryWeb"]),
+        .executableTarget(name: "gallery-worker",
+                          dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging"]),
+        .executableTarget(name: "gallery", dependencies: [
+            "GalleryBootstrap", "GalleryCore", "GalleryImaging",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // One conformance suite per seam, run against every backend.
+        .target(name: "GalleryConformance", dependencies: ["GalleryCore"], path: "Tests/GalleryConformance"),
+        .testTarget(name: "GalleryCoreTests", dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords"]),
+        .testTarget(name: "GalleryEmbeddedTests",
+                    dependencies: ["GalleryEmbedded", "GalleryConformance"]),
+        .testTarget(name: "GalleryAWSTests",
+                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
+        .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection"]),
+        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb"]),
+        .testTarget(name: "GalleryWorkerTests",
+                    dependencies: ["GalleryWorker", "GalleryEmbedded", "GalleryImaging"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,56 @@
+import Foundation
+
+/// What the identity provider knows of a signed-in person. `userID` is the provider's stable
+/// subject (a UUID locally, Cognito's `sub` on AWS) and keys everything the user owns.
+public struct Identity: Equatable, Sendable {
+    public var userID: String
+    public var username: String
+    public var email: String
+    /// Opaque to everyone but the provider (Cognito's tokens); nil for local accounts.
+    /// Secret: kept in the server-side session, never logged, never sent to the browser.
+    public var providerToken: String?
+    public init(userID: String, username: String, email: String, providerToken: String? = nil) {
+        self.userID = userID
+        self.username = username
+        self.email = email
+        self.providerToken = providerToken
+    }
+}
+
+/// The profile kept in the metadata store beside the account.
+public struct Profile: Equatable, Sendable {
+    public var userID: String
+    public var username: String
+    public var email: String
+    public var displayName: String
+    public var createdAt: Date
+    public init(userID: String, username: String, email: String, displayName: String, createdAt: Date) {
+        self.userID = userID
+        self.username = username
+        self.email = email
+        self.displayName = displayName
+        self.createdAt = createdAt
+    }
+}
+
+/// A server-side session. Only a hash of the cookie's random id is stored, so a copy of the
+/// database cannot be replayed as cookies.
+public struct SessionRecord: Equatable, Sendable {
+    public var idHash: String
+    public var userID: String
+    public var createdAt: Date
+    public var lastSeenAt: Date
+    /// Absolute expiry; idle expiry is `lastSeenAt + idle timeout`, checked by the web layer.
+    public var expiresAt: Date
+    /// `Identity.providerToken` from sign-in, needed to sign out of the provider.
+    public var providerToken: String?
+    public init(idHash: String, userID: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date,
+                providerToken: String? = nil) {
+        self.idHash = idHash
+        self.providerToken = providerToken
+        self.userID = userID
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+    }
+}

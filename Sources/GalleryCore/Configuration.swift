@@ -1,0 +1,97 @@
+import Foundation
+
+/// Every setting, read once at start-up from the environment (`GALLERY_*`), with defaults
+/// that run the embedded backend under `./var`. The README lists them all.
+public struct Configuration: Sendable {
+    public enum Backend: String, Sendable { case embedded, aws }
+
+    /// `GALLERY_BACKEND`: embedded (SQLite + files + local accounts) or aws.
+    public var backend: Backend
+    /// `GALLERY_DATA_DIR`: database, blobs, outbox, temp files, nginx state.
+    public var dataDirectory: URL
+    /// `GALLERY_TEMPLATES`: the Mustache templates.
+    public var templatesDirectory: URL
+    /// `GALLERY_LISTEN`: a Unix socket path, or `:PORT` / `HOST:PORT` for TCP.
+    public var listen: String
+    /// `GALLERY_THREADS`: responder threads, each with its own database connection.
+    public var threads: Int
+    /// `GALLERY_MAX_UPLOAD_BYTES`: largest single image; nginx's client_max_body_size matches it.
+    public var maxUploadBytes: Int
+    /// `GALLERY_MAX_FILES`: images per upload request.
+    public var maxFilesPerUpload: Int
+    /// `GALLERY_MAX_PIXELS`: width × height refused at upload (decompression bombs).
+    public var maxPixels: Int
+    /// `GALLERY_THUMB_SIZE` / `GALLERY_PREVIEW_SIZE`: longest edge of the derivatives.
+    public var thumbnailSize: Int
+    public var previewSize: Int
+    /// `GALLERY_WEBP_QUALITY`.
+    public var webpQuality: Int
+    /// `GALLERY_PAGE_SIZE`: images per gallery and feed page.
+    public var pageSize: Int
+    /// `GALLERY_SESSION_IDLE_SECONDS` / `GALLERY_SESSION_MAX_SECONDS`.
+    public var sessionIdle: TimeInterval
+    public var sessionMax: TimeInterval
+    /// `GALLERY_WORKER_JOBS`: jobs one worker process runs at once.
+    public var workerJobs: Int
+    /// `GALLERY_LEASE_SECONDS`: how long a claim lasts before another worker may take it.
+    public var leaseSeconds: TimeInterval
+    /// `GALLERY_MAX_ATTEMPTS`: attempts before a job is dead and its image failed.
+    public var maxAttempts: Int
+    /// `GALLERY_SMTP_URL` (e.g. smtps://user:pass@host:465): send mail with libcurl instead
+    /// of writing it to the outbox folder.
+    public var smtpURL: String?
+    /// `GALLERY_MAIL_FROM`.
+    public var mailFrom: String
+    /// `GALLERY_PUBLIC_URL`: the site's address, used in mails.
+    public var publicURL: String
+    /// `GALLERY_SECRET_KEY_FILE`: 32+ random bytes keying CSRF tokens; made on first start.
+    public var secretKeyFile: URL
+    /// `GALLERY_LOG_LEVEL`: debug, info, warning, error.
+    public var logLevel: String
+
+    public var databaseFile: URL { dataDirectory.appendingPathComponent("gallery.sqlite3") }
+    public var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
+    public var outboxDirectory: URL { dataDirectory.appendingPathComponent("outbox") }
+    public var temporaryDirectory: URL { dataDirectory.appendingPathComponent("tmp") }
+
+    public init(environment env: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func string(_ name: String, _ fallback: String) -> String {
+            if let v = env[name], !v.isEmpty { return v }
+            return fallback
+        }
+        func int(_ name: String, _ fallback: Int, min: Int = 1) throws -> Int {
+            guard let raw = env[name], !raw.isEmpty else { return fallback }
+            guard let v = Int(raw), v >= min else {
+                throw GalleryError.invalid("\(name) must be a whole number ≥ \(min), got \(raw)")
+            }
+            return v
+        }
+        guard let backend = Backend(rawValue: string("GALLERY_BACKEND", "embedded")) else {
+            throw GalleryError.invalid("GALLERY_BACKEND must be embedded or aws")
+        }
+        self.backend = backend
+        let data = URL(fileURLWithPath: string("GALLERY_DATA_DIR", "var"))
+        dataDirectory = data.standardizedFileURL
+        templatesDirectory = URL(fileURLWithPath: string("GALLERY_TEMPLATES", "templates"))
+        listen = string("GALLERY_LISTEN", data.appendingPathComponent("run/gallery.sock").path)
+        threads = try int("GALLERY_THREADS", 4)
+        maxUploadBytes = try int("GALLERY_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
+        maxFilesPerUpload = try int("GALLERY_MAX_FILES", 20)
+        maxPixels = try int("GALLERY_MAX_PIXELS", 50_000_000)
+        thumbnailSize = try int("GALLERY_THUMB_SIZE", 320, min: 16)
+        previewSize = try int("GALLERY_PREVIEW_SIZE", 1280, min: 16)
+        webpQuality = try int("GALLERY_WEBP_QUALITY", 80)
+        pageSize = try int("GALLERY_PAGE_SIZE", 24)
+        sessionIdle = TimeInterval(try int("GALLERY_SESSION_IDLE_SECONDS", 7 * 24 * 3600))
+        sessionMax = TimeInterval(try int("GALLERY_SESSION_MAX_SECONDS", 30 * 24 * 3600))
+        workerJobs = try int("GALLERY_WORKER_JOBS", 1)
+        leaseSeconds = TimeInterval(try int("GALLERY_LEASE_SECONDS", 60))
+        maxAttempts = try int("GALLERY_MAX_ATTEMPTS", 3)
+        smtpURL = env["GALLERY_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        mailFrom = string("GALLERY_MAIL_FROM", "gallery@localhost")
+        publicURL = string("GALLERY_PUBLIC_URL", "http://127.0.0.1:8080")
+        secretKeyFile = URL(fileURLWithPath: string("GALLERY_SECRET_KEY_FILE",
+                                                    data.appendingPathComponent("secret.key").path))
+        logLevel = string("GALLERY_LOG_LEVEL", "info")
+    }
+}

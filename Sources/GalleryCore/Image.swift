@@ -1,0 +1,139 @@
+import Foundation
+
+/// The formats we accept, decided from magic bytes only.
+public enum ImageFormat: String, CaseIterable, Sendable {
+    case jpeg, png, gif, webp
+
+    public var mimeType: String {
+        switch self {
+        case .jpeg: return "image/jpeg"
+        case .png: return "image/png"
+        case .gif: return "image/gif"
+        case .webp: return "image/webp"
+        }
+    }
+
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: return "jpg"
+        case .png: return "png"
+        case .gif: return "gif"
+        case .webp: return "webp"
+        }
+    }
+}
+
+public enum ImageStatus: String, Sendable {
+    case processing, ready, failed
+}
+
+public enum Visibility: String, CaseIterable, Sendable {
+    /// In the public feed and visible to everyone.
+    case `public`
+    /// Reachable only through a share link.
+    case unlisted
+    /// The owner only.
+    case `private`
+}
+
+/// One stored derivative (thumbnail, preview, placeholder) of an image.
+public struct Derivative: Equatable, Sendable {
+    public var key: String
+    public var width: Int
+    public var height: Int
+    public var byteSize: Int
+    public init(key: String, width: Int, height: Int, byteSize: Int) {
+        self.key = key
+        self.width = width
+        self.height = height
+        self.byteSize = byteSize
+    }
+}
+
+/// What the worker learns from EXIF. Every field is optional: most files lack some.
+public struct PhotoMetadata: Equatable, Sendable {
+    public var cameraMake: String?
+    public var cameraModel: String?
+    public var lens: String?
+    public var exposureTime: String?
+    public var fNumber: Double?
+    public var iso: Int?
+    public var focalLength: Double?
+    public var takenAt: Date?
+    public var latitude: Double?
+    public var longitude: Double?
+    public init(cameraMake: String? = nil, cameraModel: String? = nil, lens: String? = nil,
+                exposureTime: String? = nil, fNumber: Double? = nil, iso: Int? = nil,
+                focalLength: Double? = nil, takenAt: Date? = nil,
+                latitude: Double? = nil, longitude: Double? = nil) {
+        self.cameraMake = cameraMake
+        self.cameraModel = cameraModel
+        self.lens = lens
+        self.exposureTime = exposureTime
+        self.fNumber = fNumber
+        self.iso = iso
+        self.focalLength = focalLength
+        self.takenAt = takenAt
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// What the worker produced for an image.
+public struct ImageDerivatives: Equatable, Sendable {
+    public var thumbnail: Derivative
+    public var preview: Derivative
+    /// A tiny image inlined in pages while the thumbnail loads (a data: URL), if made.
+    public var placeholder: String?
+    public var metadata: PhotoMetadata?
+    public init(thumbnail: Derivative, preview: Derivative, placeholder: String? = nil,
+                metadata: PhotoMetadata? = nil) {
+        self.thumbnail = thumbnail
+        self.preview = preview
+        self.placeholder = placeholder
+        self.metadata = metadata
+    }
+}
+
+/// An uploaded image and what is known of it.
+public struct ImageRecord: Equatable, Sendable {
+    public var id: String
+    public var ownerID: String
+    /// Denormalised so that feeds render without a profile lookup per image.
+    public var ownerUsername: String
+    public var status: ImageStatus
+    public var visibility: Visibility
+    public var format: ImageFormat
+    /// The name the browser sent, for display only; never used as a storage key.
+    public var originalFilename: String
+    public var byteSize: Int
+    public var width: Int
+    public var height: Int
+    /// Hex SHA-256 of the original's bytes.
+    public var sha256: String
+    public var originalKey: String
+    public var derivatives: ImageDerivatives?
+    public var failureReason: String?
+    public var createdAt: Date
+
+    public init(id: String, ownerID: String, ownerUsername: String, status: ImageStatus,
+                visibility: Visibility, format: ImageFormat, originalFilename: String,
+                byteSize: Int, width: Int, height: Int, sha256: String, originalKey: String,
+                derivatives: ImageDerivatives? = nil, failureReason: String? = nil, createdAt: Date) {
+        self.id = id
+        self.ownerID = ownerID
+        self.ownerUsername = ownerUsername
+        self.status = status
+        self.visibility = visibility
+        self.format = format
+        self.originalFilename = originalFilename
+        self.byteSize = byteSize
+        self.width = width
+        self.height = height
+        self.sha256 = sha256
+        self.originalKey = originalKey
+        self.derivatives = derivatives
+        self.failureReason = failureReason
+        self.createdAt = createdAt
+    }
+}
