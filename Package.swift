@@ -9,6 +9,8 @@ func systemLibrary(_ name: String, pkgConfig: String? = nil, apt: String) -> Tar
                    providers: [.apt([apt])])
 }
 
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "gallery",
     platforms: [.macOS(.v14)],
@@ -20,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries
@@ -41,12 +44,12 @@ let package = Package(
         // Argon2id password hashing (libargon2).
         .target(name: "GalleryPasswords", dependencies: ["CArgon2", "GalleryCrypto"]),
         // HTTP and SMTP over libcurl.
-        .target(name: "GalleryCurl", dependencies: ["CCurl", "GalleryCore"]),
+        .target(name: "GalleryCurl", dependencies: ["CCurl", "GalleryCore", logging]),
         // SQLite metadata and job table, filesystem blobs, local accounts, outbox mail.
         .target(name: "GalleryEmbedded",
-                dependencies: ["CSQLite", "GalleryCore", "GalleryCrypto", "GalleryPasswords"]),
+                dependencies: ["CSQLite", "GalleryCore", "GalleryCrypto", "GalleryPasswords", logging]),
         // DynamoDB, S3, Cognito, Secrets Manager over SigV4 and libcurl.
-        .target(name: "GalleryAWS", dependencies: ["GalleryCore", "GalleryCurl", "GalleryCrypto"]),
+        .target(name: "GalleryAWS", dependencies: ["GalleryCore", "GalleryCurl", "GalleryCrypto", logging]),
         // Magic-byte sniffing and header dimensions, pure Swift: the responder checks uploads
         // with it without linking any image decoder.
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
@@ -55,13 +58,13 @@ let package = Package(
         // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
         .target(name: "GalleryWeb", dependencies: [
             "GalleryCore", "GalleryCrypto", "ImageInspection", "CFastCGI",
-            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Mustache", package: "swift-mustache"), logging,
         ]),
         // Claim loop, leases, retries, isolated decoding.
-        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging"]),
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging", logging]),
         // Picks the backends from configuration, once, for every executable.
         .target(name: "GalleryBootstrap",
-                dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto"]),
+                dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
 
         .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
