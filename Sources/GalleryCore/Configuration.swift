@@ -37,6 +37,24 @@ public struct Configuration: Sendable {
     public var leaseSeconds: TimeInterval
     /// `GALLERY_MAX_ATTEMPTS`: attempts before a job is dead and its image failed.
     public var maxAttempts: Int
+    /// `GALLERY_RETRY_BASE_MS` (2000) / `GALLERY_RETRY_MAX_MS` (300000): a failed attempt is
+    /// retried after a random delay in [0, min(max, base · 2^(attempt−1))] (full jitter).
+    public var retryBase: TimeInterval
+    public var retryCap: TimeInterval
+    /// `GALLERY_POLL_MIN_MS` (50) / `GALLERY_POLL_MAX_MS` (1000): an idle worker polls the job
+    /// table from every min up to every max, doubling per empty poll (embedded: a change of
+    /// the database file wakes it at once).
+    public var pollMinimum: TimeInterval
+    public var pollMaximum: TimeInterval
+    /// `GALLERY_SHUTDOWN_SECONDS` (30): on SIGTERM a worker finishes held jobs for this long,
+    /// then releases the rest so another worker takes them at once.
+    public var shutdownDeadline: TimeInterval
+    /// `GALLERY_DECODE_TIMEOUT_SECONDS` (60): wall-clock limit of the decoding child process.
+    public var decodeTimeout: TimeInterval
+    /// `GALLERY_DECODE_MEMORY_MB` (1024): address-space limit of the decoding child.
+    public var decodeMemoryBytes: Int
+    /// `GALLERY_DECODE_CPU_SECONDS` (30): CPU-time limit of the decoding child.
+    public var decodeCPUSeconds: Int
     /// `GALLERY_SMTP_URL` (e.g. smtps://user:pass@host:465): send mail with libcurl instead
     /// of writing it to the outbox folder.
     public var smtpURL: String?
@@ -87,6 +105,14 @@ public struct Configuration: Sendable {
         workerJobs = try int("GALLERY_WORKER_JOBS", 1)
         leaseSeconds = TimeInterval(try int("GALLERY_LEASE_SECONDS", 60))
         maxAttempts = try int("GALLERY_MAX_ATTEMPTS", 3)
+        retryBase = TimeInterval(try int("GALLERY_RETRY_BASE_MS", 2000, min: 0)) / 1000
+        retryCap = TimeInterval(try int("GALLERY_RETRY_MAX_MS", 300_000, min: 0)) / 1000
+        pollMinimum = TimeInterval(try int("GALLERY_POLL_MIN_MS", 50)) / 1000
+        pollMaximum = TimeInterval(try int("GALLERY_POLL_MAX_MS", 1000)) / 1000
+        shutdownDeadline = TimeInterval(try int("GALLERY_SHUTDOWN_SECONDS", 30, min: 0))
+        decodeTimeout = TimeInterval(try int("GALLERY_DECODE_TIMEOUT_SECONDS", 60))
+        decodeMemoryBytes = try int("GALLERY_DECODE_MEMORY_MB", 1024, min: 64) << 20
+        decodeCPUSeconds = try int("GALLERY_DECODE_CPU_SECONDS", 30)
         smtpURL = env["GALLERY_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 }
         mailFrom = string("GALLERY_MAIL_FROM", "gallery@localhost")
         publicURL = string("GALLERY_PUBLIC_URL", "http://127.0.0.1:8080")
