@@ -17,6 +17,9 @@ public struct Configuration: Sendable {
     public var threads: Int
     /// `GALLERY_MAX_UPLOAD_BYTES`: largest single image; nginx's client_max_body_size matches it.
     public var maxUploadBytes: Int
+    /// `GALLERY_MAX_REQUEST_BYTES`: a whole upload request (several images); nginx's
+    /// client_max_body_size is set to it.
+    public var maxRequestBytes: Int
     /// `GALLERY_MAX_FILES`: images per upload request.
     public var maxFilesPerUpload: Int
     /// `GALLERY_MAX_PIXELS`: width × height refused at upload (decompression bombs).
@@ -94,6 +97,7 @@ public struct Configuration: Sendable {
         listen = string("GALLERY_LISTEN", data.appendingPathComponent("run/gallery.sock").path)
         threads = try int("GALLERY_THREADS", 4)
         maxUploadBytes = try int("GALLERY_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
+        maxRequestBytes = try int("GALLERY_MAX_REQUEST_BYTES", 128 * 1024 * 1024)
         maxFilesPerUpload = try int("GALLERY_MAX_FILES", 20)
         maxPixels = try int("GALLERY_MAX_PIXELS", 50_000_000)
         thumbnailSize = try int("GALLERY_THUMB_SIZE", 320, min: 16)

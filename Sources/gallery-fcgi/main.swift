@@ -1,1 +1,24 @@
-print("not built yet")
+// gallery-fcgi: the FastCGI responder. Reads configuration, builds the backends, serves.
+import Foundation
+import GalleryBootstrap
+import GalleryCore
+import GalleryWeb
+
+do {
+    let config = try Configuration()
+    let logger = Bootstrap.logging(config, label: "gallery.fcgi")
+    let backends = try Bootstrap.backends(config)
+    let app = GalleryApp(
+        services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
+                           identity: backends.identity),
+        config: config, templates: try Templates(directory: config.templatesDirectory),
+        secretKey: try Bootstrap.secretKey(config))
+    let server = FastCGIServer(listen: config.listen, threads: config.threads, handler: app.handle)
+    try server.run {
+        logger.info("listening on \(config.listen) with \(config.threads) threads, backend \(config.backend.rawValue)")
+    }
+    logger.info("stopped: in-flight requests finished")
+} catch {
+    FileHandle.standardError.write(Data("gallery-fcgi: \(error)\n".utf8))
+    exit(1)
+}

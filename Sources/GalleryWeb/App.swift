@@ -1,0 +1,133 @@
+import Foundation
+import GalleryCore
+import GalleryCrypto
+import Logging
+
+/// The seams the handlers use. Handlers never see a backend type.
+public struct Services {
+    public var metadata: MetadataStore
+    public var jobs: JobQueue
+    public var blobs: BlobStore
+    public var identity: IdentityProvider
+    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, identity: IdentityProvider) {
+        self.metadata = metadata
+        self.jobs = jobs
+        self.blobs = blobs
+        self.identity = identity
+    }
+}
+
+/// An error a handler raises to answer with a specific status and page.
+struct PageError: Error {
+    var status: Int
+    var title: String
+    var message: String
+}
+
+/// The web application: routes a request to its handler and turns every error into a clear
+/// page with the right status. Nothing here is per-request set-up that could be done once.
+public final class GalleryApp: @unchecked Sendable {
+    let services: Services
+    let config: Configuration
+    let templates: Templates
+    let csrf: CSRFProtection
+    let sessions: SessionManager
+    let logger: Logger
+
+    public init(services: Services, config: Configuration, templates: Templates, secretKey: [UInt8],
+                logger: Logger = Logger(label: "gallery.web")) {
+        self.services = services
+        self.config = config
+        self.templates = templates
+        self.csrf = CSRFProtection(key: secretKey)
+        self.sessions = SessionManager(store: services.metadata, idle: config.sessionIdle,
+                                       absolute: config.sessionMax)
+        self.logger = logger
+    }
+
+    public func handle(_ request: Request) -> Response {
+        let context = Context(request: request, app: self)
+        var response: Response
+        do {
+            try context.loadSession()
+            response = try route(context)
+        } catch {
+            response = errorResponse(error, context: context)
+        }
+        for cookie in context.setCookies { response.addHeader("Set-Cookie", cookie) }
+        return response
+    }
+
+    private func route(_ c: Context) throws -> Response {
+        let parts = c.request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let get = c.request.method == "GET" || c.request.method == "HEAD"
+        let post = c.request.method == "POST"
+        switch (parts.first ?? "", parts.count) {
+        case ("", 0) where get: return try feedPage(c)
+        case ("register", 1) where get: return registerPage(c)
+        case ("register", 1) where post: return try register(c)
+        case ("confirm", 1) where get: return confirmPage(c)
+        case ("confirm", 1) where post: return try confirm(c)
+        case ("confirm", 2) where post && parts[1] == "resend": return try resendCode(c)
+        case ("login", 1) where get: return loginPage(c)
+        case ("login", 1) where post: return try login(c)
+        case ("logout", 1) where post: return try logout(c)
+        case ("upload", 1) where get: return try uploadPage(c)
+        case ("upload", 1) where post: return try upload(c)
+        case ("gallery", 1) where get: return try galleryPage(c)
+        case ("images", 2) where get: return try imagePage(c, id: parts[1])
+        case ("images", 3) where post && parts[2] == "delete": return try deleteImage(c, id: parts[1])
+        case ("media", 3) where get: return try media(c, id: parts[1], variant: parts[2])
+        case ("profile", 1) where get: return try profilePage(c)
+        case ("profile", 1) where post: return try updateProfile(c)
+        case ("healthz", 1) where get: return .text("ok\n")
+        default:
+            if knownPaths.contains(parts.first ?? "") && !get && !post {
+                throw PageError(status: 405, title: "Method not allowed",
+                                message: "This page does not accept \(c.request.method) requests.")
+            }
+            throw GalleryError.notFound
+        }
+    }
+
+    private let knownPaths: Set<String> = ["", "register", "confirm", "login", "logout", "upload",
+                                           "gallery", "images", "media", "profile", "healthz"]
+
+    /// One place decides what each failure looks like to the user.
+    func errorResponse(_ error: Error, context c: Context) -> Response {
+        if let redirect = error as? Redirect { return .redirect(redirect.location) }
+        let (status, title, message): (Int, String, String)
+        switch error {
+        case let e as PageError:
+            (status, title, message) = (e.status, e.title, e.message)
+        case let e as ParseError:
+            switch e {
+            case .malformed(let m): (status, title, message) = (400, "Bad request", m)
+            case .tooLarge(let m): (status, title, message) = (413, "Too large", m)
+            }
+        case let e as GalleryError:
+            switch e {
+            case .notFound:
+                (status, title, message) = (404, "Not found", "There is nothing here, or it is not yours to see.")
+            case .invalid(let m): (status, title, message) = (400, "Bad request", m)
+            case .conflict(let m): (status, title, message) = (409, "Conflict", m)
+            case .tooLarge(let m): (status, title, message) = (413, "Too large", m)
+            case .badCredentials:
+                (status, title, message) = (401, "Not signed in", "Wrong username or password.")
+            case .notConfirmed:
+                (status, title, message) = (403, "Not confirmed", "Confirm your email address first.")
+            case .badCode: (status, title, message) = (400, "Wrong code", "That code is wrong or has expired.")
+            case .rateLimited:
+                (status, title, message) = (429, "Slow down", "Too many attempts. Wait a minute and try again.")
+            case .leaseLost, .unavailable:
+                logger.error("backend failure on \(c.request.method) \(c.request.path): \(e)")
+                (status, title, message) = (503, "Temporarily unavailable",
+                                            "The gallery could not reach its storage. Nothing was lost; try again in a moment.")
+            }
+        default:
+            logger.error("unexpected error on \(c.request.method) \(c.request.path): \(error)")
+            (status, title, message) = (500, "Something went wrong", "The error was logged. Try again.")
+        }
+        return c.page("error", status: status, title: title, ["status": status, "message": message])
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import GalleryCore
+import GalleryCrypto
+
+/// What one request carries through its handler: the session, the signed-in user, cookies to
+/// set, and the helpers every page needs.
+final class Context {
+    let request: Request
+    unowned let app: GalleryApp
+    private(set) var session: SessionRecord?
+    private(set) var user: Profile?
+    var setCookies: [String] = []
+    /// What CSRF tokens bind to when nobody is signed in (created on first use).
+    private var preSession: String?
+
+    init(request: Request, app: GalleryApp) {
+        self.request = request
+        self.app = app
+    }
+
+    func loadSession() throws {
+        guard let session = try app.sessions.load(request) else {
+            if request.cookies[SessionManager.cookieName(request)] != nil {
+                // Forged or expired: drop the cookie so the browser stops sending it.
+                setCookies.append(Cookies.expire(name: SessionManager.cookieName(request), secure: request.isHTTPS))
+            }
+            return
+        }
+        guard let profile = try app.services.metadata.profile(userID: session.userID) else {
+            try app.services.metadata.deleteSession(idHash: session.idHash)
+            return
+        }
+        self.session = session
+        self.user = profile
+    }
+
+    func signIn(_ identity: Identity) throws {
+        if let old = session { _ = try app.sessions.destroy(old, request: request) }
+        let (record, cookie) = try app.sessions.create(userID: identity.userID,
+                                                       providerToken: identity.providerToken,
+                                                       request: request)
+        session = record
+        user = try app.services.metadata.profile(userID: identity.userID)
+        setCookies.append(cookie)
+    }
+
+    func signOut() throws {
+        guard let session else { return }
+        setCookies.append(try app.sessions.destroy(session, request: request))
+        self.session = nil
+        user = nil
+    }
+
+    /// The signed-in user, or a redirect to the log-in page (GET) / a 403 (POST).
+    func requireUser() throws -> Profile {
+        if let user { return user }
+        if request.method == "GET" {
+            throw Redirect(location: "/login?next=" + (request.path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+        }
+        throw PageError(status: 403, title: "Signed out", message: "Your session has ended. Log in and try again.")
+    }
+
+    // MARK: CSRF
+
+    private var csrfBinding: String? {
+        if let session { return session.idHash }
+        return request.cookies[CSRFProtection.preCookieName(request)].flatMap {
+            Encoding.base64URLDecode($0)?.count == 32 ? $0 : nil
+        } ?? preSession
+    }
+
+    /// The token for this page's forms; for a visitor, sets the pre-session cookie it binds to.
+    func csrfToken() -> String {
+        if csrfBinding == nil {
+            let value = SecureRandom.token(bytes: 32)
+            preSession = value
+            setCookies.append(Cookies.make(name: CSRFProtection.preCookieName(request), value: value,
+                                           maxAge: nil, secure: request.isHTTPS))
+        }
+        return app.csrf.token(binding: csrfBinding!)
+    }
+
+    func checkCSRF(_ fields: FormFields) throws {
+        guard app.csrf.verify(fields.first("csrf"), binding: csrfBinding) else {
+            throw PageError(status: 403, title: "Form expired",
+                            message: "This form was stale or did not come from this site. Go back, reload the page and submit it again.")
+        }
+    }
+
+    // MARK: Forms
+
+    /// Reads an urlencoded POST body (bounded) and checks its CSRF token.
+    func form(maxBytes: Int = 64 * 1024) throws -> FormFields {
+        let type = request.contentType.lowercased()
+        guard type.hasPrefix("application/x-www-form-urlencoded") else {
+            throw PageError(status: 415, title: "Unsupported form", message: "Send this form from the page it belongs to.")
+        }
+        if let length = request.contentLength, length > maxBytes {
+            throw ParseError.tooLarge("The form is larger than \(maxBytes / 1024) KB.")
+        }
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { request.body.read(into: $0) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > maxBytes { throw ParseError.tooLarge("The form is larger than \(maxBytes / 1024) KB.") }
+        }
+        let fields = try URLEncoded.parse(bytes)
+        try checkCSRF(fields)
+        return fields
+    }
+
+    // MARK: Pages
+
+    /// Renders a page with the data every page needs (who is signed in, the CSRF token).
+    func page(_ template: String, status: Int = 200, title: String, _ data: [String: Any] = [:]) -> Response {
+        var context = data
+        context["title"] = title
+        context["csrf"] = csrfToken()
+        if let user {
+            context["user"] = ["username": user.username, "displayName": user.displayName]
+        }
+        return .html(app.templates.render(template, context), status: status)
+    }
+}
+
+/// Thrown to answer with a redirect from deep inside a handler.
+struct Redirect: Error {
+    var location: String
+}

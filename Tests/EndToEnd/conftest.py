@@ -1,0 +1,158 @@
+"""Starts the real stack — nginx, gallery-fcgi, gallery-worker — on free ports with a fresh
+data directory, for tests that use the gallery the way a browser does."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+TESTDATA = Path(os.environ.get("GALLERY_TESTDATA", REPO.parent / "shared" / "testdata"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bin_dir():
+    if os.environ.get("GALLERY_BIN"):
+        return Path(os.environ["GALLERY_BIN"])
+    out = subprocess.run(["swift", "build", "--show-bin-path"], cwd=REPO, check=True,
+                         capture_output=True, text=True)
+    return Path(out.stdout.strip())
+
+
+class Stack:
+    def __init__(self, data: Path, extra_env=None):
+        self.data = data
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.bin = bin_dir()
+        self.env = dict(os.environ)
+        self.env.update({
+            "GALLERY_DATA_DIR": str(data),
+            "GALLERY_TEMPLATES": str(REPO / "templates"),
+            "GALLERY_LISTEN": str(data / "run" / "gallery.sock"),
+            "GALLERY_PUBLIC_URL": self.base,
+            "NGINX_LISTEN": f"127.0.0.1:{self.port}",
+            "NGINX_WORKERS": "1",
+            "GALLERY_THREADS": "4",
+            "GALLERY_LOG_LEVEL": "info",
+        })
+        self.env.update(extra_env or {})
+        self.procs = {}
+
+    def start(self):
+        (self.data / "run").mkdir(parents=True, exist_ok=True)
+        conf = subprocess.run([str(REPO / "scripts" / "render-nginx"), "--local", str(self.data / "nginx" / "conf")],
+                              env=self.env, check=True, capture_output=True, text=True).stdout.strip()
+        self.logs = {}
+        for name, cmd in [("fcgi", [str(self.bin / "gallery-fcgi")]),
+                          ("worker", [str(self.bin / "gallery-worker")]),
+                          ("nginx", ["nginx", "-p", str(self.data / "nginx"), "-c", f"{conf}/nginx.conf",
+                                     "-e", str(self.data / "nginx" / "error.log")])]:
+            log = open(self.data / f"{name}.log", "wb")
+            self.logs[name] = log
+            self.procs[name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            for name, p in self.procs.items():
+                if p.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {p.returncode}: {self.log(name)}")
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("stack did not come up: " + self.log("fcgi") + self.log("nginx"))
+
+    def log(self, name):
+        path = self.data / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self):
+        """SIGTERM everything; returns the exit codes (graceful shutdown is part of the test)."""
+        codes = {}
+        for name in ["nginx", "worker", "fcgi"]:
+            p = self.procs.get(name)
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+        for name, p in self.procs.items():
+            try:
+                codes[name] = p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes[name] = "killed"
+        for log in self.logs.values():
+            log.close()
+        return codes
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    s = Stack(tmp_path_factory.mktemp("gallery")).start()
+    yield s
+    codes = s.stop()
+    assert codes.get("fcgi") == 0, f"gallery-fcgi did not exit cleanly: {codes}\n{s.log('fcgi')}"
+    assert codes.get("worker") == 0, f"gallery-worker did not exit cleanly: {codes}\n{s.log('worker')}"
+
+
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Browser(requests.Session):
+    """A requests session that behaves like a browser: keeps cookies, reads CSRF tokens from
+    the page's forms and never follows redirects silently (tests check them)."""
+
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+
+    def page(self, path, **kw):
+        r = self.get(self.base + path, allow_redirects=False, **kw)
+        return r
+
+    def csrf(self, path):
+        r = self.get(self.base + path)
+        m = CSRF_RE.search(r.text)
+        assert m, f"no CSRF token on {path}: {r.status_code} {r.text[:300]}"
+        return m.group(1)
+
+    def submit(self, path, form_page, data, files=None):
+        data = dict(data)
+        data["csrf"] = self.csrf(form_page)
+        return self.post(self.base + path, data=data, files=files, allow_redirects=False)
+
+
+def latest_code(data: Path, email: str):
+    outbox = data / "outbox"
+    mails = sorted(outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime)
+    for mail in reversed(mails):
+        text = mail.read_text()
+        if f"To: {email}" in text:
+            m = re.search(r"\b(\d{6})\b", text.split("\n\n", 1)[1] if "\n\n" in text else text)
+            if m:
+                return m.group(1)
+    raise AssertionError(f"no confirmation mail for {email} in {outbox}")
+
+
+def register_and_login(stack, username, password="correct horse battery"):
+    b = Browser(stack.base)
+    email = f"{username}@example.com"
+    r = b.submit("/register", "/register", {"username": username, "email": email,
+                                           "password": password, "password2": password})
+    assert r.status_code == 303, r.text
+    code = latest_code(stack.data, email)
+    r = b.submit("/confirm", f"/confirm?username={username}", {"username": username, "code": code})
+    assert r.status_code == 303 and r.headers["Location"].startswith("/login"), r.text
+    r = b.submit("/login", "/login", {"username": username, "password": password})
+    assert r.status_code == 303, r.text
+    return b

@@ -1,0 +1,102 @@
+"""The whole product through nginx, as a person with a browser uses it: register, confirm,
+log in, upload several real photos, wait for the worker, see them, fetch a thumbnail,
+delete one, log out."""
+import io
+import re
+import sqlite3
+import time
+
+from PIL import Image
+
+from conftest import TESTDATA, Browser, register_and_login
+
+PHOTOS = [TESTDATA / "photos" / "albums" / "nature" / name for name in sorted(
+    p.name for p in (TESTDATA / "photos" / "albums" / "nature").iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))][:3]
+PNG = TESTDATA / "photos" / "formats" / "density_plot.png"
+WEBP = TESTDATA / "photos" / "formats" / "denali.webp"
+THUMB_RE = re.compile(r'src="/media/([0-9a-f]{32})/thumb\.webp"')
+
+
+def upload(browser, paths):
+    files = [("photos", (p.name, p.read_bytes(), "application/octet-stream")) for p in paths]
+    return browser.submit("/upload", "/upload", {"visibility": "public"}, files=files)
+
+
+def wait_ready(browser, expected, timeout=90):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        page = browser.page("/gallery").text
+        ids = THUMB_RE.findall(page)
+        if len(ids) >= expected and "Processing" not in page:
+            return ids
+        assert "Could not process" not in page, page
+        time.sleep(0.3)
+    raise AssertionError("images did not become ready in time:\n" + browser.page("/gallery").text)
+
+
+def test_register_confirm_login_upload_view_delete(stack):
+    b = Browser(stack.base)
+    # Wrong password and unknown user get the same answer.
+    b2 = register_and_login(stack, "alice")
+    bad1 = b.submit("/login", "/login", {"username": "alice", "password": "not the password"})
+    bad2 = b.submit("/login", "/login", {"username": "nobody-here", "password": "not the password"})
+    assert bad1.status_code == bad2.status_code == 401
+    assert "Wrong username or password." in bad1.text and "Wrong username or password." in bad2.text
+
+    cookie = next(c for c in b2.cookies if c.name == "session")
+    assert cookie.has_nonstandard_attr("HttpOnly") or "HttpOnly" in str(cookie._rest)
+
+    photos = PHOTOS + [PNG, WEBP]
+    r = upload(b2, photos)
+    assert r.status_code == 303 and r.headers["Location"] == "/gallery", r.text
+    # The upload answers at once; images show as processing until the worker is done.
+    ids = wait_ready(b2, len(photos))
+    assert len(ids) == len(photos)
+
+    # Public uploads are in the feed of everyone, newest first.
+    feed = Browser(stack.base).page("/").text
+    assert set(ids) <= set(THUMB_RE.findall(feed))
+
+    # A thumbnail is a WebP of the configured size, served by nginx with long caching.
+    thumb = Browser(stack.base).page(f"/media/{ids[0]}/thumb.webp")
+    assert thumb.status_code == 200
+    assert thumb.headers["Content-Type"] == "image/webp"
+    assert "max-age=31536000" in thumb.headers["Cache-Control"]
+    assert thumb.content[:4] == b"RIFF" and thumb.content[8:12] == b"WEBP"
+    img = Image.open(io.BytesIO(thumb.content))
+    assert max(img.size) == 320 or max(img.size) <= 320
+
+    # The image page shows the details and links the original as a download.
+    page = b2.page(f"/images/{ids[0]}").text
+    for word in ["alice", "Dimensions", "ready", "Download original"]:
+        assert word in page
+    original = b2.page(f"/media/{ids[0]}/original")
+    assert original.status_code == 200
+    assert original.headers["Content-Disposition"].startswith("attachment;")
+
+    # Delete one: the page, the thumbnail, the original, the metadata all go.
+    victim = ids[0]
+    r = b2.submit(f"/images/{victim}/delete", f"/images/{victim}", {})
+    assert r.status_code == 303
+    assert b2.page(f"/images/{victim}").status_code == 404
+    assert b2.page(f"/media/{victim}/thumb.webp").status_code == 404
+    assert victim not in b2.page("/gallery").text
+    blobs = [p for p in (stack.data / "blobs").rglob("*") if victim in p.name]
+    assert blobs == [], blobs
+    db = sqlite3.connect(stack.data / "gallery.sqlite3")
+    assert db.execute("select count(*) from images where id = ?", (victim,)).fetchone()[0] == 0
+
+    # Log out with a POST; the session is gone server-side.
+    r = b2.submit("/logout", "/gallery", {})
+    assert r.status_code == 303
+    assert b2.page("/gallery").status_code == 303
+
+
+def test_profile_is_editable(stack):
+    b = register_and_login(stack, "bob")
+    page = b.page("/profile").text
+    assert "bob@example.com" in page
+    r = b.submit("/profile", "/profile", {"displayName": "Bob <Builder>"})
+    assert r.status_code == 303
+    page = b.page("/profile").text
+    assert "Bob &lt;Builder&gt;" in page and "<Builder>" not in page
