@@ -24,3 +24,9 @@ CURLcode ccurl_setopt_header_function(CURL *handle, size_t (*fn)(char *, size_t,
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+CURLcode ccurl_setopt_seek_function(CURL *handle, int (*fn)(void *, curl_off_t, int)) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, fn);
+}
+CURLcode ccurl_global_init_all(void) {
+    return curl_global_init(CURL_GLOBAL_ALL);
+}

@@ -12,5 +12,9 @@ CURLcode ccurl_setopt_write_function(CURL *handle, size_t (*fn)(char *, size_t, 
 CURLcode ccurl_setopt_read_function(CURL *handle, size_t (*fn)(char *, size_t, size_t, void *));
 CURLcode ccurl_setopt_header_function(CURL *handle, size_t (*fn)(char *, size_t, size_t, void *));
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
+/* Rewinding an upload body when libcurl resends it on a fresh connection. */
+CURLcode ccurl_setopt_seek_function(CURL *handle, int (*fn)(void *, curl_off_t, int));
+/* CURL_GLOBAL_ALL is a composite macro Swift does not import. */
+CURLcode ccurl_global_init_all(void);
 
 #endif
