@@ -13,8 +13,13 @@ public enum CookieHeader {
 
     public static func parse(_ header: String, maxCookies: Int) -> [String: String] {
         var cookies: [String: String] = [:]
-        for piece in header.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: true) {
-            guard cookies.count < maxCookies else { break }
+        let bytes = header.utf8
+        var start = bytes.startIndex
+        // Scanned lazily, so a huge header of junk costs one pass and no array of pieces.
+        while start < bytes.endIndex && cookies.count < maxCookies {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+            let piece = bytes[start..<end]
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
             guard let equals = piece.firstIndex(of: UInt8(ascii: "=")) else { continue }
             let name = trimmed(piece[piece.startIndex..<equals])
             var value = trimmed(piece[piece.index(after: equals)...])
@@ -32,7 +37,7 @@ public enum CookieHeader {
         return cookies
     }
 
-    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
+    private static func trimmed(_ bytes: String.UTF8View.SubSequence) -> String.UTF8View.SubSequence {
         var s = bytes
         while let f = s.first, f == 0x20 || f == 0x09 { s = s.dropFirst() }
         while let l = s.last, l == 0x20 || l == 0x09 { s = s.dropLast() }

@@ -229,6 +229,51 @@ final class MultipartParserTests: XCTestCase {
         XCTAssertThrowsError(try parser.finish())
     }
 
+    func testMutatedBodiesNeverCrashOrLeak() throws {
+        // A small deterministic fuzz: flip, drop and insert bytes (favouring CR, LF, '-', '"'
+        // and boundary text) in a valid body; every outcome must be a result or a ParseError,
+        // and after discard() nothing may remain on disk.
+        var body = MultipartBody(boundary: "fz")
+        body.field("csrf", "t")
+        body.part(headers: #"Content-Disposition: form-data; name="p"; filename="a.jpg"\#r\#nContent-Type: image/jpeg"#,
+                  body: Array("\u{FF}\u{D8}jpeg-ish bytes\r\n-fz".utf8))
+        body.file("q", filename: "", [])
+        let original = body.closed
+        let interesting = Array("\r\n-\"fz;=\\ ".utf8)
+        var rng = SplitMix64(seed: 0x5EED)
+        var outcomes = [0, 0]
+        for _ in 0..<2000 {
+            var bytes = original
+            for _ in 0..<Int(rng.next() % 4 + 1) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                let byte = rng.next() % 2 == 0 ? interesting[Int(rng.next() % UInt64(interesting.count))]
+                                               : UInt8(truncatingIfNeeded: rng.next())
+                switch rng.next() % 3 {
+                case 0: bytes[at] = byte
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(byte, at: at)
+                }
+            }
+            let parser = try MultipartParser(boundary: "fz", limits: .init(), temporaryDirectory: directory)
+            do {
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(bytes.count, offset + Int(rng.next() % 9 + 1))
+                    try parser.feed(Array(bytes[offset..<end]))
+                    offset = end
+                }
+                _ = try parser.finish()
+                outcomes[0] += 1
+            } catch is ParseError {
+                outcomes[1] += 1
+            }
+            parser.discard()
+            XCTAssertEqual(try ParsingFixtures.contents(of: directory), [])
+        }
+        XCTAssertGreaterThan(outcomes[0], 0, "some mutations should still parse")
+        XCTAssertGreaterThan(outcomes[1], 0, "some mutations should be refused")
+    }
+
     // MARK: Limits
 
     func testOversizeFile() throws {
@@ -448,5 +493,18 @@ final class MultipartParserTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try MultipartParser(boundary: "", limits: .init(), temporaryDirectory: directory))
+    }
+}
+
+/// A tiny seeded generator, so the fuzz test is the same on every run.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
