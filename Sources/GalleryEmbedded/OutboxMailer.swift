@@ -7,7 +7,7 @@ import GalleryCrypto
 /// whole (atomic rename) and their names sort by time.
 ///
 /// The log line names the file and the recipient, never the body: bodies hold codes.
-public final class OutboxMailer: Mailer {
+public final class OutboxMailer: Mailer, @unchecked Sendable {
     public let directory: URL
     public let from: String
 
@@ -24,12 +24,26 @@ public final class OutboxMailer: Mailer {
         guard Self.isHeaderSafe(message.to), Self.isHeaderSafe(message.subject), !message.to.isEmpty else {
             throw GalleryError.invalid("mail recipient and subject must be one line each")
         }
-        let name = Identifiers.make() + ".eml"
+        let name = nextFileName()
         let bytes = Array(render(message, date: Date()).utf8)
         try AtomicFile.write(to: directory.appendingPathComponent(name).path, permissions: 0o600) { fd in
             try bytes.withUnsafeBytes { try AtomicFile.writeAll($0, to: fd) }
         }
         FileHandle.standardError.write(Data("outbox: wrote \(name) to \(message.to)\n".utf8))
+    }
+
+    private let sequenceLock = NSLock()
+    private var sequence = 0
+
+    /// Milliseconds, then a per-mailer sequence number: names sort in sending order even
+    /// within one millisecond; the random tail keeps processes sharing the folder apart.
+    private func nextFileName() -> String {
+        sequenceLock.lock()
+        sequence += 1
+        let n = sequence
+        sequenceLock.unlock()
+        let ms = Int64(Date().timeIntervalSince1970 * 1000)
+        return String(format: "%013lld-%06d-", ms, n % 1_000_000) + Encoding.hex(SecureRandom.bytes(4)) + ".eml"
     }
 
     func render(_ message: MailMessage, date: Date) -> String {

@@ -113,6 +113,13 @@ public final class SQLiteDatabase: @unchecked Sendable {
         return connection
     }
 
+    /// How many threads hold a connection now (threads that exited closed theirs).
+    var openConnectionCount: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return connections.count
+    }
+
     /// Called when a thread exits: its connection is closed and forgotten.
     fileprivate func detach(_ connection: SQLiteConnection) {
         lock.lock()

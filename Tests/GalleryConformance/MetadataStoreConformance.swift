@@ -1,0 +1,252 @@
+import Foundation
+import GalleryCore
+import XCTest
+
+/// What every `MetadataStore` must do. Give it a new, empty store per test.
+public final class MetadataStoreConformance {
+    public static let sourceFile = #filePath
+    let store: MetadataStore
+
+    public init(store: MetadataStore) {
+        self.store = store
+    }
+
+    // MARK: Profiles
+
+    public func testProfileRoundTrip() throws {
+        let alice = Self.profile("alice")
+        try store.createProfile(alice)
+        XCTAssertEqual(try store.profile(userID: alice.userID), alice)
+        XCTAssertEqual(try store.profile(username: "alice"), alice)
+        XCTAssertNil(try store.profile(userID: "nobody"))
+        XCTAssertNil(try store.profile(username: "nobody"))
+    }
+
+    /// Usernames are one namespace whatever their case: "Alice" cannot pose as "alice".
+    public func testUsernamesIgnoreCase() throws {
+        let alice = Self.profile("alice")
+        try store.createProfile(alice)
+        XCTAssertEqual(try store.profile(username: "ALICE"), alice)
+        assertThrows(.conflict("")) { try store.createProfile(Self.profile("Alice")) }
+    }
+
+    public func testDuplicateProfileConflicts() throws {
+        let alice = Self.profile("alice")
+        try store.createProfile(alice)
+        assertThrows(.conflict(""), "same username") { try store.createProfile(Self.profile("alice")) }
+        var sameID = Self.profile("alice2")
+        sameID.userID = alice.userID
+        assertThrows(.conflict(""), "same user id") { try store.createProfile(sameID) }
+        XCTAssertEqual(try store.profile(userID: alice.userID), alice, "the first profile is untouched")
+    }
+
+    public func testUpdateProfile() throws {
+        var bob = Self.profile("bob")
+        try store.createProfile(bob)
+        try store.updateProfile(userID: bob.userID, displayName: "Bob B. ✓")
+        bob.displayName = "Bob B. ✓"
+        XCTAssertEqual(try store.profile(userID: bob.userID), bob)
+        assertThrows(.notFound) { try store.updateProfile(userID: "nobody", displayName: "x") }
+    }
+
+    // MARK: Sessions
+
+    public func testSessionLifecycle() throws {
+        let now = wholeMilliseconds()
+        let a = SessionRecord(idHash: "hash-a", userID: "u1", createdAt: now, lastSeenAt: now,
+                              expiresAt: now.addingTimeInterval(3600), providerToken: "secret-token")
+        let b = SessionRecord(idHash: "hash-b", userID: "u1", createdAt: now, lastSeenAt: now,
+                              expiresAt: now.addingTimeInterval(3600))
+        let c = SessionRecord(idHash: "hash-c", userID: "u2", createdAt: now, lastSeenAt: now,
+                              expiresAt: now.addingTimeInterval(3600))
+        for s in [a, b, c] { try store.createSession(s) }
+        XCTAssertEqual(try store.session(idHash: "hash-a"), a)
+        XCTAssertEqual(try store.session(idHash: "hash-b"), b)
+        XCTAssertNil(try store.session(idHash: "hash-x"))
+
+        let later = wholeMilliseconds(now.addingTimeInterval(60))
+        try store.touchSession(idHash: "hash-a", lastSeenAt: later)
+        XCTAssertEqual(try store.session(idHash: "hash-a")?.lastSeenAt, later)
+        XCTAssertEqual(try store.session(idHash: "hash-a")?.expiresAt, a.expiresAt, "touch keeps the absolute expiry")
+
+        try store.deleteSession(idHash: "hash-a")
+        XCTAssertNil(try store.session(idHash: "hash-a"))
+        try store.deleteSession(idHash: "hash-a")  // already gone: no error
+
+        try store.createSession(a)
+        try store.deleteSessions(userID: "u1")
+        XCTAssertNil(try store.session(idHash: "hash-a"))
+        XCTAssertNil(try store.session(idHash: "hash-b"))
+        XCTAssertEqual(try store.session(idHash: "hash-c"), c, "another user's session stays")
+    }
+
+    // MARK: Images
+
+    public func testImageRoundTrip() throws {
+        let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
+        try store.putImage(image)
+        XCTAssertEqual(try store.image(id: "img1"), image)
+        XCTAssertNil(try store.image(id: "img-missing"))
+        assertThrows(.conflict(""), "same id") { try store.putImage(image) }
+    }
+
+    public func testMarkImageReady() throws {
+        let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
+        try store.putImage(image)
+        let derivatives = ImageDerivatives(
+            thumbnail: Derivative(key: "thumbs/im/img1.webp", width: 320, height: 240, byteSize: 12_345),
+            preview: Derivative(key: "previews/im/img1.webp", width: 1280, height: 960, byteSize: 234_567),
+            placeholder: "data:image/webp;base64,UklGRh4AAABXRUJQVlA4",
+            metadata: PhotoMetadata(cameraMake: "Canon", cameraModel: "EOS 5D", lens: "EF 50mm f/1.8",
+                                    exposureTime: "1/250", fNumber: 2.8, iso: 400, focalLength: 50,
+                                    takenAt: wholeMilliseconds(Date(timeIntervalSince1970: 1_600_000_000)),
+                                    latitude: 47.3769, longitude: -8.5417))
+        try store.markImageReady(id: "img1", derivatives: derivatives)
+        var expected = image
+        expected.status = .ready
+        expected.derivatives = derivatives
+        XCTAssertEqual(try store.image(id: "img1"), expected)
+
+        // No EXIF at all is not the same as EXIF with every field empty.
+        var bare = derivatives
+        bare.metadata = nil
+        bare.placeholder = nil
+        try store.markImageReady(id: "img1", derivatives: bare)
+        XCTAssertEqual(try store.image(id: "img1")?.derivatives, bare)
+        var empty = derivatives
+        empty.metadata = PhotoMetadata()
+        try store.markImageReady(id: "img1", derivatives: empty)
+        XCTAssertEqual(try store.image(id: "img1")?.derivatives, empty)
+    }
+
+    public func testMarkImageFailed() throws {
+        let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
+        try store.putImage(image)
+        try store.markImageFailed(id: "img1", reason: "The file is not a picture we can read.")
+        var expected = image
+        expected.status = .failed
+        expected.failureReason = "The file is not a picture we can read."
+        XCTAssertEqual(try store.image(id: "img1"), expected)
+    }
+
+    public func testMarkMissingImage() throws {
+        let derivatives = ImageDerivatives(thumbnail: Derivative(key: "t", width: 1, height: 1, byteSize: 1),
+                                           preview: Derivative(key: "p", width: 1, height: 1, byteSize: 1))
+        assertThrows(.notFound) { try store.markImageReady(id: "gone", derivatives: derivatives) }
+        assertThrows(.notFound) { try store.markImageFailed(id: "gone", reason: "x") }
+    }
+
+    public func testDeleteImage() throws {
+        let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
+        try store.putImage(image)
+        XCTAssertEqual(try store.deleteImage(id: "img1"), image, "delete returns the record for its blobs")
+        XCTAssertNil(try store.image(id: "img1"))
+        XCTAssertNil(try store.deleteImage(id: "img1"))
+        XCTAssertEqual(try store.images(ownerID: "u1", cursor: nil, limit: 10).items, [])
+    }
+
+    // MARK: Pages
+
+    public func testOwnerPages() throws {
+        let base = wholeMilliseconds()
+        var mine: [ImageRecord] = []
+        for i in 0..<53 {
+            // Every third image shares its time with the one before: the id breaks the tie.
+            let at = base.addingTimeInterval(-Double(i - i % 3 / 2) * 0.001 * 7)
+            var image = Self.image(id: String(format: "img-%03d", i), owner: "u1", createdAt: wholeMilliseconds(at))
+            image.visibility = Visibility.allCases[i % 3]
+            image.status = [.processing, .ready, .failed][i % 3]
+            mine.append(image)
+        }
+        for image in mine.shuffled() { try store.putImage(image) }
+        for i in 0..<7 {
+            try store.putImage(Self.image(id: "other-\(i)", owner: "u2", createdAt: base))
+        }
+        let expected = Self.newestFirst(mine)
+        let got = try collectPages(limit: 10) { try store.images(ownerID: "u1", cursor: $0, limit: 10) }
+        XCTAssertEqual(got.map(\.id), expected.map(\.id), "every image once, newest first")
+        XCTAssertEqual(got, expected)
+        XCTAssertEqual(try store.images(ownerID: "u3", cursor: nil, limit: 10).items, [])
+    }
+
+    public func testPublicFeedPages() throws {
+        let base = wholeMilliseconds()
+        var all: [ImageRecord] = []
+        for i in 0..<61 {
+            var image = Self.image(id: String(format: "img-%03d", i), owner: "u\(i % 4)",
+                                   createdAt: wholeMilliseconds(base.addingTimeInterval(-Double(i / 2))))
+            image.visibility = i % 5 == 0 ? .private : (i % 5 == 1 ? .unlisted : .public)
+            image.status = i % 7 == 0 ? .processing : .ready
+            all.append(image)
+        }
+        for image in all.shuffled() { try store.putImage(image) }
+        let expected = Self.newestFirst(all.filter { $0.visibility == .public })
+        XCTAssertGreaterThan(expected.count, 24)
+        let got = try collectPages(limit: 12) { try store.publicFeed(cursor: $0, limit: 12) }
+        XCTAssertEqual(got.map(\.id), expected.map(\.id), "only public images, each once, newest first")
+    }
+
+    /// A page boundary is a position, not an offset: images added or removed while someone
+    /// pages through do not duplicate or skip the others.
+    public func testPagesStableUnderChanges() throws {
+        let base = wholeMilliseconds(Date().addingTimeInterval(-3600))
+        var images: [ImageRecord] = []
+        for i in 0..<30 {
+            let image = Self.image(id: String(format: "img-%03d", i), owner: "u1",
+                                   createdAt: wholeMilliseconds(base.addingTimeInterval(-Double(i))))
+            images.append(image)
+            try store.putImage(image)
+        }
+        let first = try store.images(ownerID: "u1", cursor: nil, limit: 10)
+        XCTAssertEqual(first.items.map(\.id), images.prefix(10).map(\.id))
+        // Newer uploads arrive, and an image of the next page is deleted.
+        for i in 0..<5 {
+            try store.putImage(Self.image(id: "new-\(i)", owner: "u1", createdAt: wholeMilliseconds()))
+        }
+        try store.deleteImage(id: "img-012")
+        let second = try store.images(ownerID: "u1", cursor: XCTUnwrap(first.next), limit: 10)
+        XCTAssertEqual(second.items.map(\.id), images[10..<21].map(\.id).filter { $0 != "img-012" })
+    }
+
+    public func testBadCursorIsInvalid() throws {
+        assertThrows(.invalid("")) { try store.publicFeed(cursor: "not a cursor!", limit: 10) }
+        assertThrows(.invalid("")) { try store.images(ownerID: "u1", cursor: "%%%", limit: 10) }
+    }
+
+    // MARK: Helpers
+
+    /// Follows `next` to the end; every page holds at most `limit` items.
+    private func collectPages(limit: Int, _ fetch: (String?) throws -> Page<ImageRecord>) throws -> [ImageRecord] {
+        var items: [ImageRecord] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try fetch(cursor)
+            XCTAssertLessThanOrEqual(page.items.count, limit)
+            XCTAssertTrue(page.next == nil || page.items.count > 0, "a page that points further is not empty")
+            items += page.items
+            cursor = page.next
+            pages += 1
+        } while cursor != nil && pages < 1000
+        XCTAssertNil(cursor, "paging ends")
+        XCTAssertGreaterThan(pages, 1, "the test spans several pages")
+        return items
+    }
+
+    static func newestFirst(_ images: [ImageRecord]) -> [ImageRecord] {
+        images.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+    }
+
+    static func profile(_ username: String) -> Profile {
+        Profile(userID: UUID().uuidString.lowercased(), username: username, email: "\(username)@example.com",
+                displayName: username.capitalized, createdAt: wholeMilliseconds())
+    }
+
+    static func image(id: String, owner: String, createdAt: Date) -> ImageRecord {
+        ImageRecord(id: id, ownerID: owner, ownerUsername: "user-\(owner)", status: .processing,
+                    visibility: .public, format: .jpeg, originalFilename: "IMG_0001 (copy).JPG",
+                    byteSize: 1_581_031, width: 4032, height: 3024,
+                    sha256: String(repeating: "ab", count: 32), originalKey: "originals/\(id).jpg",
+                    createdAt: createdAt)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import GalleryConformance
+import GalleryCore
+@testable import GalleryEmbedded
+import XCTest
+
+final class FileBlobStoreTests: XCTestCase {
+    private var directory: URL!
+    private var store: FileBlobStore!
+    private var suite: BlobStoreConformance!
+
+    override func setUpWithError() throws {
+        directory = try makeTemporaryDirectory("gallery-blobs")
+        store = try FileBlobStore(root: directory.appendingPathComponent("blobs"))
+        let scratch = directory.appendingPathComponent("scratch")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        suite = BlobStoreConformance(store: store, scratch: scratch)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: directory)
+    }
+
+    func testEveryCheckIsWired() throws {
+        try assertEveryCheckWired(suiteSource: BlobStoreConformance.sourceFile, testSource: #filePath)
+    }
+
+    func testPutFileAndDownload() throws { try suite.testPutFileAndDownload() }
+    func testPutDataReplaces() throws { try suite.testPutDataReplaces() }
+    func testDownloadMissing() throws { try suite.testDownloadMissing() }
+    func testDeleteIgnoresMissing() throws { try suite.testDeleteIgnoresMissing() }
+    func testDelivery() throws { try suite.testDelivery() }
+    func testInvalidKeysAreRefused() throws { try suite.testInvalidKeysAreRefused() }
+
+    /// nginx serves the file under the internal prefix; it reads it as another user.
+    func testFilesLandUnderTheRootReadableByNginx() throws {
+        let photo = testDataDirectory().appendingPathComponent("photos/albums/nature/prairie_falcon.jpg")
+        try store.put(key: "originals/pr/prairie-falcon.jpg", file: photo, contentType: "image/jpeg")
+        let path = directory.appendingPathComponent("blobs/originals/pr/prairie-falcon.jpg").path
+        XCTAssertEqual(FileManager.default.contents(atPath: path), try Data(contentsOf: photo))
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o644)
+        XCTAssertEqual(try store.delivery(key: "originals/pr/prairie-falcon.jpg", contentType: "image/jpeg", downloadName: "falcon.jpg"),
+                       .accelRedirect("/_blobs/originals/pr/prairie-falcon.jpg"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+        XCTAssertEqual(leftovers, ["prairie-falcon.jpg"], "no temporary files remain")
+    }
+
+    /// A failed put leaves neither a partial blob nor a temporary file behind.
+    func testFailedPutLeavesNothing() throws {
+        let missing = directory.appendingPathComponent("no-such-upload")
+        assertThrows(.unavailable("")) { try store.put(key: "originals/x/y.jpg", file: missing, contentType: "image/jpeg") }
+        // A directory as source: open succeeds, read fails with EISDIR after the temp file exists.
+        assertThrows(.unavailable("")) { try store.put(key: "originals/x/z.jpg", file: directory, contentType: "image/jpeg") }
+        let dir = directory.appendingPathComponent("blobs/originals/x").path
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [], [])
+        assertThrows(.notFound) { try store.download(key: "originals/x/z.jpg", to: directory.appendingPathComponent("out")) }
+    }
+
+    func testCustomAccelPrefix() throws {
+        let other = try FileBlobStore(root: directory.appendingPathComponent("b2"), accelPrefix: "/internal/blobs")
+        XCTAssertEqual(try other.delivery(key: "a/b.webp", contentType: "image/webp", downloadName: nil),
+                       .accelRedirect("/internal/blobs/a/b.webp"))
+    }
+}

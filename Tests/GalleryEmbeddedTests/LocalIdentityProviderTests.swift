@@ -1,0 +1,155 @@
+import Foundation
+import GalleryConformance
+import GalleryCore
+@testable import GalleryEmbedded
+import GalleryPasswords
+import XCTest
+
+final class LocalIdentityProviderTests: XCTestCase {
+    private var fixture: EmbeddedFixture!
+    private var outbox: URL!
+    private var provider: LocalIdentityProvider!
+    private var suite: IdentityProviderConformance!
+
+    override func setUpWithError() throws {
+        useFastPasswordHashing()
+        fixture = try EmbeddedFixture()
+        outbox = fixture.directory.appendingPathComponent("outbox")
+        let mailer = try OutboxMailer(directory: outbox, from: "Gallery <gallery@example.org>")
+        provider = LocalIdentityProvider(database: fixture.database, mailer: mailer, siteURL: "https://photos.example.org/")
+        suite = IdentityProviderConformance(provider: provider) { [outbox] email in
+            try Outbox(directory: outbox!).latestCode(to: email)
+        }
+    }
+
+    override func tearDown() {
+        suite = nil
+        provider = nil
+        fixture = nil
+    }
+
+    func testEveryCheckIsWired() throws {
+        try assertEveryCheckWired(suiteSource: IdentityProviderConformance.sourceFile, testSource: #filePath)
+    }
+
+    func testSignUpConfirmSignIn() throws { try suite.testSignUpConfirmSignIn() }
+    func testWrongCode() throws { try suite.testWrongCode() }
+    func testConfirmUnknownUser() throws { try suite.testConfirmUnknownUser() }
+    func testResendCode() throws { try suite.testResendCode() }
+    func testResendForUnknownUserIsSilent() throws { try suite.testResendForUnknownUserIsSilent() }
+    func testSignInFailuresLookAlike() throws { try suite.testSignInFailuresLookAlike() }
+    func testDuplicateUsername() throws { try suite.testDuplicateUsername() }
+    func testSignUpValidation() throws { try suite.testSignUpValidation() }
+    func testDeleteAccount() throws { try suite.testDeleteAccount() }
+
+    let password = "correct horse battery"
+
+    func testConfirmationMail() throws {
+        let result = try provider.signUp(username: "ann.lee", email: "ann@example.com", password: password)
+        XCTAssertEqual(result.codeDestination, "a***@example.com")
+        let mail = try XCTUnwrap(Outbox(directory: outbox).messages(to: "ann@example.com").last)
+        XCTAssertTrue(mail.contains("Subject: Confirm your gallery account\r\n"), mail)
+        XCTAssertTrue(mail.contains("https://photos.example.org/confirm?username=ann.lee"), mail)
+        let code = try XCTUnwrap(Outbox(directory: outbox).latestCode(to: "ann@example.com"))
+        let stored = try fixture.database.read { try $0.queryFirst("SELECT code_hash FROM accounts") { $0.string(0) } }
+        XCTAssertNotEqual(stored, code, "only a hash of the code is stored")
+        XCTAssertEqual(stored?.count, 64)
+    }
+
+    /// Five wrong guesses void the code, even for the right one after them.
+    func testCodeIsVoidAfterFiveWrongGuesses() throws {
+        _ = try provider.signUp(username: "ben", email: "ben@example.com", password: password)
+        let code = try XCTUnwrap(Outbox(directory: outbox).latestCode(to: "ben@example.com"))
+        let wrong = code == "999999" ? "999998" : "999999"
+        for _ in 0..<LocalIdentityProvider.maxCodeAttempts {
+            assertThrows(.badCode) { try provider.confirm(username: "ben", code: wrong) }
+        }
+        assertThrows(.badCode, "void after too many guesses") { try provider.confirm(username: "ben", code: code) }
+        try provider.resendCode(username: "ben")
+        try provider.confirm(username: "ben", code: XCTUnwrap(Outbox(directory: outbox).latestCode(to: "ben@example.com")))
+    }
+
+    func testExpiredCode() throws {
+        _ = try provider.signUp(username: "cleo", email: "cleo@example.com", password: password)
+        let code = try XCTUnwrap(Outbox(directory: outbox).latestCode(to: "cleo@example.com"))
+        try fixture.database.read {
+            try $0.run("UPDATE accounts SET code_expires = ?", [Date().addingTimeInterval(-1)])
+        }
+        assertThrows(.badCode) { try provider.confirm(username: "cleo", code: code) }
+    }
+
+    func testConfirmedUserGetsNoNewCode() throws {
+        _ = try provider.signUp(username: "dora", email: "dora@example.com", password: password)
+        try provider.confirm(username: "dora", code: XCTUnwrap(Outbox(directory: outbox).latestCode(to: "dora@example.com")))
+        let before = try Outbox(directory: outbox).messages(to: "dora@example.com").count
+        try provider.resendCode(username: "dora")
+        XCTAssertEqual(try Outbox(directory: outbox).messages(to: "dora@example.com").count, before)
+    }
+
+    /// Usernames are matched without case; the identity carries the name as registered.
+    func testSignInIgnoresUsernameCase() throws {
+        _ = try provider.signUp(username: "Emil", email: "emil@example.com", password: password)
+        try provider.confirm(username: "emil", code: XCTUnwrap(Outbox(directory: outbox).latestCode(to: "emil@example.com")))
+        XCTAssertEqual(try provider.signIn(username: "EMIL", password: password).username, "Emil")
+        assertThrows(.conflict("")) { try provider.signUp(username: "emil", email: "x@example.com", password: password) }
+    }
+
+    /// A hash made with older parameters is replaced at the next successful sign-in.
+    func testSignInUpgradesOldHashes() throws {
+        _ = try provider.signUp(username: "fay", email: "fay@example.com", password: password)
+        try provider.confirm(username: "fay", code: XCTUnwrap(Outbox(directory: outbox).latestCode(to: "fay@example.com")))
+        setenv("GALLERY_ARGON2_MEMORY_KIB", "512", 1)
+        defer { useFastPasswordHashing() }
+        _ = try provider.signIn(username: "fay", password: password)
+        let stored = try fixture.database.read { try $0.queryFirst("SELECT password_hash FROM accounts") { $0.string(0) } }
+        XCTAssertTrue(stored?.hasPrefix("$argon2id$v=19$m=512,t=1,p=1$") == true, stored ?? "nil")
+        XCTAssertEqual(try provider.signIn(username: "fay", password: password).username, "fay")
+    }
+
+    /// A sign-up whose mail cannot be sent is undone, so the username is not blocked.
+    func testSignUpIsUndoneWhenMailFails() throws {
+        let failing = LocalIdentityProvider(database: fixture.database, mailer: FailingMailer(), siteURL: "http://x")
+        assertThrows(.unavailable("")) { try failing.signUp(username: "gus", email: "gus@example.com", password: password) }
+        _ = try provider.signUp(username: "gus", email: "gus@example.com", password: password)
+    }
+
+    func testAccountRules() {
+        for name in ["abc", "A.b-c_9", String(repeating: "x", count: 32)] {
+            XCTAssertNoThrow(try AccountRules.checkUsername(name), name)
+        }
+        for name in ["ab", String(repeating: "x", count: 33), "a b", "ümlaut", "a/b", "a@b", ""] {
+            assertThrows(.invalid(""), name) { try AccountRules.checkUsername(name) }
+        }
+        XCTAssertEqual(try AccountRules.normalizedEmail("  Ann.Lee+photos@Mail.Example.COM "), "Ann.Lee+photos@Mail.Example.COM")
+        for email in ["plain", "@example.com", "a@", "a@b", "a@@b.com", "a b@c.com", "a@b..com", "a@-b.com",
+                      "a@b.com\r\nBcc: c@d.com", "<a>@b.com", String(repeating: "a", count: 250) + "@b.com"] {
+            assertThrows(.invalid(""), email.debugDescription) { try AccountRules.normalizedEmail(email) }
+        }
+        assertThrows(.invalid("")) { try AccountRules.checkPassword("123456789") }
+        XCTAssertNoThrow(try AccountRules.checkPassword("1234567890"))
+        assertThrows(.invalid("")) { try AccountRules.checkPassword(String(repeating: "p", count: 257)) }
+    }
+}
+
+private final class FailingMailer: Mailer {
+    func send(_ message: MailMessage) throws { throw GalleryError.unavailable("smtp: test failure") }
+}
+
+/// Reads the outbox the way an operator would: the .eml files, in name order.
+struct Outbox {
+    let directory: URL
+
+    func messages(to recipient: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".eml") && !$0.hasPrefix(".") }.sorted()
+        return try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+            .filter { $0.contains("\r\nTo: \(recipient)\r\n") }
+    }
+
+    /// The 6-digit code of the newest mail to `recipient`.
+    func latestCode(to recipient: String) throws -> String? {
+        guard let mail = try messages(to: recipient).last,
+              let range = mail.range(of: #"code is [0-9]{6}"#, options: .regularExpression) else { return nil }
+        return String(mail[range].suffix(6))
+    }
+}
