@@ -28,7 +28,8 @@ let package = Package(
         // C libraries
         systemLibrary("CFastCGI", apt: "libfcgi-dev"),
         systemLibrary("CGD", apt: "libgd-dev"),
-        systemLibrary("CJPEG", pkgConfig: "libjpeg", apt: "libjpeg62-turbo-dev"),
+        // libjpeg reports errors by longjmp, which must not cross Swift frames: a C shim.
+        .target(name: "CJPEG", path: "Sources/CLibraries/CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         systemLibrary("CExif", pkgConfig: "libexif", apt: "libexif-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CArgon2", pkgConfig: "libargon2", apt: "libargon2-dev"),

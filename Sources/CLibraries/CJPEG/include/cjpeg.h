@@ -1,0 +1,42 @@
+#ifndef CJPEG_H
+#define CJPEG_H
+#include <stdio.h>
+
+/* libjpeg reports errors by calling error_exit, which must not return; the usual answer is
+ * longjmp, and a longjmp must never cross Swift frames. So every libjpeg call is made here,
+ * inside a C function that did setjmp itself, and errors come back as return values. */
+
+typedef struct cjpeg_decoder cjpeg_decoder;
+
+typedef struct {
+    unsigned width, height;        /* as stored, before EXIF orientation */
+    int components;                /* 1 (grey), 3 (YCbCr/RGB) or 4 (CMYK/YCCK) */
+    int progressive;
+    const unsigned char *exif;     /* the APP1 payload starting "Exif\0\0", or NULL; valid until
+                                      the decoder is destroyed or started */
+    unsigned exif_length;
+} cjpeg_header;
+
+/* A decoder reading `file` (which stays the caller's to close). A progressive JPEG with more
+ * than `max_scans` scans is refused: each scan is a pass over the whole image, so a crafted
+ * file with thousands of them would take minutes. NULL when out of memory. */
+cjpeg_decoder *cjpeg_create(FILE *file, int max_scans);
+void cjpeg_destroy(cjpeg_decoder *decoder);
+
+/* The last error, e.g. "Premature end of JPEG file". */
+const char *cjpeg_error(const cjpeg_decoder *decoder);
+
+/* Each returns 0 on success, -1 on error (then see cjpeg_error). */
+int cjpeg_read_header(cjpeg_decoder *decoder, cjpeg_header *header);
+
+/* Starts decoding at 1/scale_denom of the stored size (1, 2, 4 or 8, libjpeg's DCT scaling)
+ * and gives the output size. */
+int cjpeg_start(cjpeg_decoder *decoder, unsigned scale_denom,
+                unsigned *output_width, unsigned *output_height);
+
+/* Decodes every output row into `rows` (output_height row pointers of output_width ints), in
+ * libgd's truecolor layout: 0x00RRGGBB, alpha 0 (opaque). Grey and CMYK (plain or Adobe's
+ * inverted) become RGB. A file that ends early is an error, not a grey bottom. */
+int cjpeg_read_rows(cjpeg_decoder *decoder, int **rows);
+
+#endif
