@@ -116,7 +116,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func image(id: String) throws -> ImageRecord? {
         try database.read {
-            try $0.queryFirst("SELECT \(Self.imageColumns) FROM images WHERE id = ?", [id], Self.image)
+            try $0.queryFirst(Self.imageByID, [id], Self.image)
         }
     }
 
@@ -157,26 +157,31 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     public func images(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        try page(filter: "owner_id = ?", value: ownerID, cursor: cursor, limit: limit)
+        try page(Self.ownerPage, value: ownerID, cursor: cursor, limit: limit)
     }
 
     public func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        try page(filter: "visibility = ?", value: Visibility.public.rawValue, cursor: cursor, limit: limit)
+        try page(Self.feedPage, value: Visibility.public.rawValue, cursor: cursor, limit: limit)
     }
 
-    /// One range scan of the (filter, created_at DESC, id DESC) index; see `KeysetCursor`.
-    private func page(filter: String, value: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+    private func page(_ sql: String, value: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let after = try KeysetCursor.decode(cursor)
         let limit = try KeysetCursor.checkedLimit(limit)
-        let rows = try database.read {
-            try $0.query("""
-                SELECT \(Self.imageColumns) FROM images
-                WHERE \(filter) AND (created_at, id) < (?, ?)
-                ORDER BY created_at DESC, id DESC LIMIT ?
-                """, [value, after.createdAt, after.id, limit + 1], Self.image)
-        }
+        let rows = try database.read { try $0.query(sql, [value, after.createdAt, after.id, limit + 1], Self.image) }
         return KeysetCursor.page(rows, limit: limit) { KeysetCursor(createdAt: $0.createdAt.milliseconds, id: $0.id) }
     }
+
+    // The hot statements, built once: they key the per-connection statement cache.
+    private static let imageByID = "SELECT \(imageColumns) FROM images WHERE id = ?"
+    /// One range scan of the (filter, created_at DESC, id DESC) index; see `KeysetCursor`.
+    private static func pageSQL(filter: String) -> String {
+        """
+        SELECT \(imageColumns) FROM images WHERE \(filter) AND (created_at, id) < (?, ?)
+        ORDER BY created_at DESC, id DESC LIMIT ?
+        """
+    }
+    private static let ownerPage = pageSQL(filter: "owner_id = ?")
+    private static let feedPage = pageSQL(filter: "visibility = ?")
 
     private static let imageColumns = """
         id, owner_id, owner_username, status, visibility, format, original_filename, \
