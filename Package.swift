@@ -62,17 +62,17 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"), logging,
         ]),
         // Claim loop, leases, retries, isolated decoding.
-        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging", logging]),
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging", "ImageInspection", logging]),
         // Picks the backends from configuration, once, for every executable.
         .target(name: "GalleryBootstrap",
                 dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
 
         .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
-                          dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging"]),
+                          dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
-            "GalleryBootstrap", "GalleryCore", "GalleryImaging",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "GalleryImaging", "ImageInspection",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
         // One conformance suite per seam, run against every backend.
@@ -83,9 +83,9 @@ let package = Package(
         .testTarget(name: "GalleryAWSTests",
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection"]),
-        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb"]),
+        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded"]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryEmbedded", "GalleryImaging"]),
+                    dependencies: ["GalleryWorker", "GalleryEmbedded", "GalleryImaging", "ImageInspection", logging]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -42,11 +42,11 @@ public enum Bootstrap {
             return try SMTPMailer(url: url, from: config.mailFrom)
         }
         try FileManager.default.createDirectory(at: config.outboxDirectory, withIntermediateDirectories: true)
-        return OutboxMailer(directory: config.outboxDirectory, from: config.mailFrom)
+        return try OutboxMailer(directory: config.outboxDirectory, from: config.mailFrom)
     }
 
     static func embedded(_ config: Configuration) throws -> Backends {
-        let database = try SQLiteDatabase(path: config.databaseFile.path)
+        let database = try SQLiteDatabase(file: config.databaseFile)
         let mailer = try mailer(config)
         return Backends(metadata: SQLiteMetadataStore(database: database),
                         jobs: SQLiteJobQueue(database: database),

@@ -114,10 +114,14 @@ final class Context {
     // MARK: Pages
 
     /// Renders a page with the data every page needs (who is signed in, the CSRF token).
-    func page(_ template: String, status: Int = 200, title: String, _ data: [String: Any] = [:]) -> Response {
+    /// `forms`: the page has a form for visitors, so it needs a token even when nobody is
+    /// signed in (which sets the pre-session cookie; pages without forms stay cookie-free and
+    /// cacheable).
+    func page(_ template: String, status: Int = 200, title: String, forms: Bool = false,
+              _ data: [String: Any] = [:]) -> Response {
         var context = data
         context["title"] = title
-        context["csrf"] = csrfToken()
+        if user != nil || forms { context["csrf"] = csrfToken() }
         if let user {
             context["user"] = ["username": user.username, "displayName": user.displayName]
         }

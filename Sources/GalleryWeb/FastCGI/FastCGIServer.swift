@@ -60,9 +60,11 @@ public final class FastCGIServer {
             thread.stackSize = 1 << 20
             thread.start()
         }
+        let waitMask = mask
         let signals = Thread { [self] in
             var sig: Int32 = 0
-            sigwait(&mask, &sig)
+            var set = waitMask
+            sigwait(&set, &sig)
             stopping.set()
             FCGX_ShutdownPending()
             // Wakes every thread blocked in accept(); they see the flag and leave the loop.

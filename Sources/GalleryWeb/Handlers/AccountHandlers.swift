@@ -5,7 +5,7 @@ import GalleryCore
 extension GalleryApp {
     func registerPage(_ c: Context, error: String? = nil, username: String = "", email: String = "",
                       status: Int = 200) -> Response {
-        c.page("register", status: status, title: "Create an account",
+        c.page("register", status: status, title: "Create an account", forms: true,
                ["error": error as Any, "username": username, "email": email])
     }
 
@@ -34,7 +34,7 @@ extension GalleryApp {
     func confirmPage(_ c: Context, error: String? = nil, notice: String? = nil, status: Int = 200) -> Response {
         let username = c.request.query.first("username") ?? ""
         let sent = c.request.query.first("sent") == "1"
-        return c.page("confirm", status: status, title: "Confirm your email", [
+        return c.page("confirm", status: status, title: "Confirm your email", forms: true, [
             "username": username,
             "error": error as Any,
             "notice": notice ?? (sent ? "We sent a confirmation code to your email address." : nil) as Any,
@@ -49,7 +49,7 @@ extension GalleryApp {
             try services.identity.confirm(username: username, code: code)
             return .redirect("/login?confirmed=1&username=\(Self.queryEscape(username))")
         } catch GalleryError.badCode, GalleryError.invalid, GalleryError.notFound {
-            return c.page("confirm", status: 400, title: "Confirm your email", [
+            return c.page("confirm", status: 400, title: "Confirm your email", forms: true, [
                 "username": username, "error": "That code is wrong or has expired. Ask for a new one below.",
             ])
         }
@@ -60,7 +60,7 @@ extension GalleryApp {
         let username = (form.first("username") ?? "").trimmingCharacters(in: .whitespaces)
         try services.identity.resendCode(username: username)
         // The same answer whether or not the account exists.
-        return c.page("confirm", title: "Confirm your email", [
+        return c.page("confirm", title: "Confirm your email", forms: true, [
             "username": username, "notice": "If that account is waiting for confirmation, a new code is on its way.",
         ])
     }
@@ -68,7 +68,7 @@ extension GalleryApp {
     func loginPage(_ c: Context, error: String? = nil, status: Int = 200) -> Response {
         if c.user != nil && error == nil { return .redirect("/gallery") }
         let q = c.request.query
-        return c.page("login", status: status, title: "Log in", [
+        return c.page("login", status: status, title: "Log in", forms: true, [
             "username": q.first("username") ?? "",
             "next": Self.safeNext(q.first("next")),
             "error": error as Any,
@@ -82,7 +82,7 @@ extension GalleryApp {
         let password = form.first("password") ?? ""
         let next = Self.safeNext(form.first("next"))
         func again(_ message: String, status: Int) -> Response {
-            c.page("login", status: status, title: "Log in",
+            c.page("login", status: status, title: "Log in", forms: true,
                    ["username": username, "next": next, "error": message])
         }
         do {

@@ -4,6 +4,7 @@ import GalleryCore
 extension GalleryApp {
     func profilePage(_ c: Context, error: String? = nil, notice: String? = nil, status: Int = 200) throws -> Response {
         let user = try c.requireUser()
+        let shownNotice: String? = notice ?? (c.request.query.first("saved") == "1" ? "Saved." : nil)
         return c.page("profile", status: status, title: "Your profile", [
             "profile": [
                 "username": user.username,
@@ -12,7 +13,7 @@ extension GalleryApp {
                 "created": Formatting.timestamp(user.createdAt),
             ],
             "error": error as Any,
-            "notice": (notice ?? (c.request.query.first("saved") == "1" ? "Saved." : nil)) as Any,
+            "notice": shownNotice as Any,
         ])
     }
 
