@@ -71,10 +71,8 @@ public enum ImageSniffer {
             (["jxl "], "JPEG XL"),
             (["qt  "], "QuickTime video"),
         ]
-        // The major brand decides first; compatible brands only if it says nothing we know.
-        for brand in brands {
-            if let kind = kinds.first(where: { $0.0.contains(brand) }) { return kind.1 }
-        }
+        // In order of the table: a generic "mif1" HEIF that also lists "heic" is HEIC.
+        for (names, kind) in kinds where brands.contains(where: names.contains) { return kind }
         return "MP4 or other ISO media"
     }
 

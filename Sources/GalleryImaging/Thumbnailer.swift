@@ -1,0 +1,137 @@
+import Foundation
+import GalleryCore
+import ImageInspection
+
+/// The derivatives to make. Sizes are the longest edge in pixels; an image is never upscaled.
+public struct ThumbnailSpec: Equatable, Sendable {
+    public var thumbnailSize: Int
+    public var previewSize: Int
+    /// WebP quality 1–100, or 101 for lossless (libgd's convention).
+    public var quality: Int
+    /// The inlined placeholder's longest edge; 0 makes none.
+    public var placeholderSize: Int
+
+    public init(thumbnailSize: Int = 320, previewSize: Int = 1280, quality: Int = 80, placeholderSize: Int = 24) {
+        self.thumbnailSize = thumbnailSize
+        self.previewSize = previewSize
+        self.quality = quality
+        self.placeholderSize = placeholderSize
+    }
+
+    func validate() throws {
+        let sizes = 1 ... WebPEncoder.maxDimension
+        guard sizes.contains(thumbnailSize), sizes.contains(previewSize) else {
+            throw GalleryError.invalid("thumbnail and preview sizes must be 1–\(WebPEncoder.maxDimension) pixels")
+        }
+        guard (1 ... 101).contains(quality) else { throw GalleryError.invalid("WebP quality must be 1–101") }
+        guard (0 ... 64).contains(placeholderSize) else {
+            throw GalleryError.invalid("the placeholder size must be 0–64 pixels")
+        }
+    }
+}
+
+/// One encoded derivative: WebP bytes and the size they show at.
+public struct EncodedImage: Equatable, Sendable {
+    public var data: Data
+    public var width: Int
+    public var height: Int
+
+    public init(data: Data, width: Int, height: Int) {
+        self.data = data
+        self.width = width
+        self.height = height
+    }
+}
+
+public struct ThumbnailSet: Equatable, Sendable {
+    public var thumbnail: EncodedImage
+    public var preview: EncodedImage
+    /// A `data:image/webp;base64,…` URL of a tiny version, small enough to inline in a page.
+    public var placeholder: String?
+    /// From EXIF; nil when the file has none of its fields.
+    public var metadata: PhotoMetadata?
+}
+
+/// Makes an image's derivatives: upright, downscaled, WebP-encoded.
+public enum Thumbnailer {
+    /// The placeholder is shown blurred for a moment; bytes matter more than fidelity there.
+    static let placeholderQuality = 40
+
+    /// Checks the file's type and header size again (an upload was checked, but the worker
+    /// trusts nothing), refuses more than `maxPixels` before decoding anything, then decodes
+    /// (JPEG shrunk on load), makes the preview from the decoded image, turns it upright, and
+    /// makes the thumbnail from the preview.
+    /// Throws `GalleryError.invalid` for a file that is not a supported image or is corrupt,
+    /// `.tooLarge` over the pixel limit, `.notFound` when the file cannot be opened.
+    public static func make(file: URL, spec: ThumbnailSpec, maxPixels: Int) throws -> ThumbnailSet {
+        try spec.validate()
+        let header = try ImageHeader.read(file: file)
+        try header.checkPixelLimit(maxPixels)
+
+        let (preview, exif) = try previewImage(file: file, header: header, longestEdge: spec.previewSize)
+        let upright = try exif.orientation.apply(to: preview)
+
+        let thumbnail = try downscaled(upright, longestEdge: spec.thumbnailSize)
+        var placeholder: String?
+        if spec.placeholderSize > 0 {
+            let tiny = try downscaled(thumbnail, longestEdge: spec.placeholderSize)
+            let bytes = try WebPEncoder.encode(tiny, quality: min(spec.quality, placeholderQuality))
+            placeholder = "data:image/webp;base64," + bytes.base64EncodedString()
+        }
+        return ThumbnailSet(thumbnail: try encode(thumbnail, quality: spec.quality),
+                            preview: try encode(upright, quality: spec.quality),
+                            placeholder: placeholder, metadata: exif.metadata)
+    }
+
+    /// The decoded image exists only in here, so it is freed before anything is encoded.
+    private static func previewImage(file: URL, header: ImageHeaderInfo,
+                                     longestEdge: Int) throws -> (GDImage, EXIFInfo) {
+        let decoded: GDImage
+        let block: [UInt8]?
+        // Target sizes come from the stored size, not the DCT-scaled one, so that rounding in
+        // the scaled decode does not change the output's size.
+        var sourceWidth = header.width, sourceHeight = header.height
+        switch header.format {
+        case .jpeg:
+            // Shrink on load only while at least 2× the preview remains for the resampler,
+            // whose filter needs the pixels; libjpeg's DCT scaling alone is blockier.
+            let target = min(longestEdge, max(header.width, header.height))
+            let result = try JPEGDecoder.decode(file: file, header: header, minimumLongestEdge: 2 * target)
+            decoded = result.image
+            block = result.exif
+        case .png, .gif, .webp:
+            let data: Data
+            do {
+                data = try Data(contentsOf: file)
+            } catch {
+                throw GalleryError.notFound
+            }
+            decoded = try GDDecoder.decode(data, header: header)
+            block = EmbeddedEXIF.find(in: data, format: header.format)
+            sourceWidth = decoded.width  // a GIF's first frame may be smaller than its screen
+            sourceHeight = decoded.height
+        }
+        let exif = block.map(EXIFReader.read) ?? EXIFInfo()
+        let (width, height) = fitted(width: sourceWidth, height: sourceHeight, longestEdge: longestEdge)
+        if decoded.width == width, decoded.height == height { return (decoded, exif) }
+        return (try decoded.resized(width: width, height: height), exif)
+    }
+
+    private static func downscaled(_ image: GDImage, longestEdge: Int) throws -> GDImage {
+        let (width, height) = fitted(width: image.width, height: image.height, longestEdge: longestEdge)
+        if width == image.width, height == image.height { return image }
+        return try image.resized(width: width, height: height)
+    }
+
+    private static func encode(_ image: GDImage, quality: Int) throws -> EncodedImage {
+        EncodedImage(data: try WebPEncoder.encode(image, quality: quality), width: image.width, height: image.height)
+    }
+
+    /// The size with the longest edge at most `longestEdge`, aspect kept, never larger.
+    static func fitted(width: Int, height: Int, longestEdge: Int) -> (width: Int, height: Int) {
+        let longest = max(width, height)
+        guard longest > longestEdge else { return (width, height) }
+        let scale = Double(longestEdge) / Double(longest)
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
+    }
+}
