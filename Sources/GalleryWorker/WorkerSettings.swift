@@ -2,7 +2,7 @@ import Foundation
 import GalleryCore
 
 /// How the decoding child is started and confined.
-public struct IsolationSettings: Sendable {
+public struct IsolationSettings: Equatable, Sendable {
     /// The `gallery-worker` binary, run with the hidden `thumbnail` subcommand. The worker
     /// passes `/proc/self/exe` so the child is always the very binary of its parent, even
     /// after an upgrade replaced the file on disk.
@@ -27,7 +27,7 @@ public struct IsolationSettings: Sendable {
 }
 
 /// What a thumbnail job makes.
-public struct ThumbnailSettings: Sendable {
+public struct ThumbnailSettings: Equatable, Sendable {
     public var thumbnailSize: Int
     public var previewSize: Int
     public var quality: Int

@@ -1,1 +1,50 @@
-print("not built yet")
+// gallery-worker: claims thumbnail jobs from the job table until SIGTERM or SIGINT.
+// Every setting comes from the environment (GALLERY_*, see README). The same binary, run as
+// `gallery-worker thumbnail …`, is the confined child that decodes one image.
+import Foundation
+import GalleryBootstrap
+import GalleryCore
+import GalleryWorker
+import Logging
+
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.first == ThumbnailChild.subcommand {
+    exit(ThumbnailChild.main(arguments: Array(arguments.dropFirst())))
+}
+guard arguments.isEmpty else {
+    FileHandle.standardError.write(Data("""
+        usage: gallery-worker
+        Runs thumbnail jobs until SIGTERM or SIGINT; configured by GALLERY_* environment variables.
+
+        """.utf8))
+    exit(arguments.first == "--help" || arguments.first == "-h" ? 0 : 2)
+}
+
+// Before any thread exists, so that only the main thread ever sees these signals.
+TerminationSignals.block()
+
+let config: Configuration
+do {
+    config = try Configuration()
+} catch {
+    FileHandle.standardError.write(Data("gallery-worker: \(error)\n".utf8))
+    exit(1)
+}
+let logger = Bootstrap.logging(config, label: "gallery.worker")
+let backends: Backends
+do {
+    backends = try Bootstrap.backends(config)
+} catch {
+    logger.critical("cannot open the backends", metadata: ["error": "\(error)"])
+    exit(1)
+}
+
+// /proc/self/exe: the child is this very binary, even if an upgrade replaced the file.
+let settings = WorkerSettings(configuration: config, childExecutable: URL(fileURLWithPath: "/proc/self/exe"))
+let pool = WorkerPool(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
+                      settings: settings, logger: logger)
+pool.start()
+let signal = TerminationSignals.wait()
+logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")
+pool.shutdown()
+exit(0)

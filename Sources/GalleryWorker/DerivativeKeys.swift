@@ -1,0 +1,13 @@
+/// Where an image's derivatives are stored. Fixed per image, so that a retry or a second
+/// worker overwrites the same objects instead of leaking new ones.
+public struct DerivativeKeys: Equatable, Sendable {
+    public var thumbnail: String
+    public var preview: String
+
+    public init(imageID: String) {
+        thumbnail = "thumbs/\(imageID).webp"
+        preview = "previews/\(imageID).webp"
+    }
+
+    public var all: [String] { [thumbnail, preview] }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import GalleryBootstrap
+import GalleryCore
+import GalleryCrypto
+import ImageInspection
+
+/// The queue benchmark's client (bench/queue/run.sh starts the workers): stores originals
+/// and enqueues jobs exactly as an upload does (blob, then record, then job) and times how
+/// long until the workers mark the images ready. Hidden: it writes images owned by "bench".
+struct BenchQueue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-queue",
+        abstract: "Time upload-to-ready latency or job throughput against running workers.",
+        shouldDisplay: false)
+
+    enum Mode: String, ExpressibleByArgument { case latency, throughput }
+
+    @Argument(help: "latency: one upload at a time to idle workers; throughput: all at once.")
+    var mode: Mode
+
+    @Option(name: .customLong("photo"), help: "A photo to upload (repeat for several; used in turn).")
+    var photos: [String]
+
+    @Option(help: "Uploads to time.")
+    var count = 50
+
+    @Option(help: "latency: least pause between uploads, so workers fall back to idle polling.")
+    var minGapMs = 300
+
+    @Option(help: "latency: longest pause between uploads.")
+    var maxGapMs = 1500
+
+    @Option(help: "Give up after this many seconds.")
+    var timeout: Double = 600
+
+    mutating func validate() throws {
+        guard !photos.isEmpty else { throw ValidationError("give at least one --photo") }
+        guard count > 0, minGapMs >= 0, maxGapMs >= minGapMs else { throw ValidationError("bad --count or gaps") }
+    }
+
+    private struct Upload {
+        var record: ImageRecord
+        var file: URL
+    }
+
+    func run() throws {
+        let site = try Site.open()
+        let uploads = try prepare(site.backends)
+        switch mode {
+        case .latency: try latency(uploads, site.backends)
+        case .throughput: try throughput(uploads, site.backends)
+        }
+    }
+
+    /// The originals go in before timing starts: the benchmark is about the queue and the
+    /// worker, not about copying files.
+    private func prepare(_ backends: Backends) throws -> [Upload] {
+        var described: [String: (ImageHeaderInfo, String, Int)] = [:]
+        return try (0..<count).map { i in
+            let path = photos[i % photos.count]
+            let file = URL(fileURLWithPath: path)
+            if described[path] == nil {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("cannot read \(path)")
+                }
+                described[path] = (try ImageHeader.read(file: file), SHA256.hex(data), data.count)
+            }
+            let (info, sha, size) = described[path]!
+            let now = Date()
+            let id = Identifiers.make(now: now)
+            let key = "originals/bench/\(id).\(info.format.fileExtension)"
+            try backends.blobs.put(key: key, file: file, contentType: info.format.mimeType)
+            let record = ImageRecord(id: id, ownerID: "bench", ownerUsername: "bench", status: .processing,
+                                     visibility: .private, format: info.format,
+                                     originalFilename: file.lastPathComponent, byteSize: size,
+                                     width: info.width, height: info.height, sha256: sha,
+                                     originalKey: key, createdAt: now)
+            return Upload(record: record, file: file)
+        }
+    }
+
+    private func submit(_ upload: Upload, _ backends: Backends) throws {
+        var record = upload.record
+        record.createdAt = Date()
+        try backends.metadata.putImage(record)
+        try backends.jobs.enqueue(imageID: record.id, kind: .thumbnails, availableAt: record.createdAt)
+    }
+
+    private func latency(_ uploads: [Upload], _ backends: Backends) throws {
+        var samples: [Double] = []
+        var failed = 0
+        for upload in uploads {
+            Thread.sleep(forTimeInterval: Double(Int.random(in: minGapMs...maxGapMs)) / 1000)
+            let started = Date()
+            try submit(upload, backends)
+            let status = try waitForOutcome(upload.record.id, backends, since: started)
+            if status == .ready {
+                samples.append(Date().timeIntervalSince(started) * 1000)
+            } else {
+                failed += 1
+            }
+        }
+        samples.sort()
+        func p(_ q: Double) -> Double { samples.isEmpty ? .nan : samples[max(0, Int((q * Double(samples.count)).rounded(.up)) - 1)] }
+        let mean = samples.reduce(0, +) / Double(max(1, samples.count))
+        print(String(format: "latency upload→ready over %d uploads (%d failed): p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms  mean %.0f ms",
+                     samples.count, failed, p(0.5), p(0.9), p(0.99), samples.last ?? .nan, mean))
+    }
+
+    private func throughput(_ uploads: [Upload], _ backends: Backends) throws {
+        let started = Date()
+        for upload in uploads { try submit(upload, backends) }
+        let deadline = started.addingTimeInterval(timeout)
+        while true {
+            let depth = try backends.jobs.depth(now: Date())
+            if depth.queued + depth.running == 0 { break }
+            guard Date() < deadline else { throw ValidationError("timed out with \(depth.queued + depth.running) jobs left") }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let ready = try uploads.filter { try backends.metadata.image(id: $0.record.id)?.status == .ready }.count
+        print(String(format: "throughput: %d jobs in %.2f s = %.1f jobs/s (%d ready, %d not)",
+                     uploads.count, seconds, Double(uploads.count) / seconds, ready, uploads.count - ready))
+    }
+
+    private func waitForOutcome(_ id: String, _ backends: Backends, since started: Date) throws -> ImageStatus {
+        while true {
+            guard let image = try backends.metadata.image(id: id) else { throw GalleryError.notFound }
+            if image.status != .processing { return image.status }
+            guard Date().timeIntervalSince(started) < timeout else {
+                throw ValidationError("image \(id) still processing after \(timeout) s: are workers running?")
+            }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The admin command. Each area is a subcommand group in its own file; `setup` (tables,
+/// buckets) and `users` join them here.
+@main
+struct Gallery: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gallery",
+        abstract: "Administer a gallery: jobs, thumbnails.",
+        discussion: "Reads the same GALLERY_* environment as gallery-fcgi and gallery-worker (see README).",
+        subcommands: [Jobs.self, Thumbnails.self, BenchQueue.self])
+}

@@ -1,0 +1,30 @@
+import Foundation
+import GalleryBootstrap
+import GalleryCore
+import Logging
+
+/// The configured backends, opened once per command.
+struct Site {
+    let config: Configuration
+    let backends: Backends
+
+    static func open() throws -> Site {
+        let config = try Configuration()
+        _ = Bootstrap.logging(config, label: "gallery.admin")
+        return Site(config: config, backends: try Bootstrap.backends(config))
+    }
+}
+
+/// Prints to stderr; stdout carries only the command's output (tables, JSON).
+func note(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension Date {
+    /// ISO 8601 in UTC, to the second.
+    var iso: String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: self)
+    }
+}
