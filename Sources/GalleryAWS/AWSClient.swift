@@ -15,7 +15,7 @@ struct AWSRequest {
     /// Hex SHA-256 of the body, or `UNSIGNED-PAYLOAD` for streamed files (S3 over TLS).
     var payloadHash: String = SigV4Signer.emptyPayloadHash
     var timeout: TimeInterval?
-    /// Cognito's public operations (SignUp, InitiateAuth, …) are sent unsigned, as the SDKs do.
+    /// False sends the call without SigV4 (operations the service model marks noAuth).
     var signed = true
 }
 
@@ -68,6 +68,7 @@ public final class AWSClient: Sendable {
                                              responseBodyTo: file)
                 if (200..<300).contains(response.status) { return response }
                 let (code, message) = Self.errorDetails(response)
+
                 failure = AWSError(service: service.name, operation: operation, status: response.status, code: code,
                                    message: message, attempts: attempt)
                 if RetryPolicy.expiredCredentialCodes.contains(code), request.signed, !renewedCredentials {
@@ -113,8 +114,21 @@ public final class AWSClient: Sendable {
         return object
     }
 
-    /// The error code and message of a failed answer, from any of the protocols' shapes.
+    /// The error code and message of a failed answer, from any of the protocols' shapes. The
+    /// message goes into logs, so tokens it may echo (moto quotes the access token) are cut
+    /// out and it is kept short.
     static func errorDetails(_ response: HTTPResponse) -> (code: String, message: String) {
+        let (code, message) = rawErrorDetails(response)
+        return (code, redacted(message))
+    }
+
+    static func redacted(_ message: String) -> String {
+        // JWTs (Cognito tokens) and any other long run of token characters.
+        let scrubbed = message.replacingOccurrences(of: #"[A-Za-z0-9_\-+/=.]{64,}"#, with: "<redacted>", options: .regularExpression)
+        return scrubbed.count > 300 ? String(scrubbed.prefix(300)) + "…" : scrubbed
+    }
+
+    private static func rawErrorDetails(_ response: HTTPResponse) -> (code: String, message: String) {
         var code = response.header("x-amzn-ErrorType").map { String($0.split(separator: ":").first ?? "") } ?? ""
         var message = ""
         if let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] {

@@ -128,6 +128,8 @@ final class AWSClientTests: XCTestCase {
         XCTAssertEqual(details(403, #"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Code>InvalidClientTokenId</Code><Message>bad</Message></Error></ErrorResponse>"#),
                        "InvalidClientTokenId|bad")
         XCTAssertEqual(details(404, ""), "NotFound")
+        let jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhMTU0YjQ0OC0wNGYxIiwidXNlcm5hbWUiOiJncmFjZSJ9.gEl_iy8zHT_EmYtbQ4u9t3MtbwnJ3oAKlDCLuZ"
+        XCTAssertEqual(details(400, #"{"__type":"NotAuthorizedException","message":"\#(jwt)"}"#), "NotAuthorizedException|<redacted>")
         XCTAssertEqual(details(502, "<html>bad gateway</html"), "HTTP502")
     }
 }
