@@ -29,9 +29,7 @@ final class ConcurrencyTests: XCTestCase {
         }
         processes = [try WorkerProcess(site: site, environment: ["GALLERY_WORKER_JOBS": "3", "GALLERY_LEASE_SECONDS": "10"])]
         pools.forEach { $0.start() }
-        let done = try eventually(timeout: 60) {
-            try images.allSatisfy { try site.metadata.image(id: $0.id)?.status == .ready }
-        }
+        let done = try eventually(timeout: 60) { try site.allDone(images) }
         XCTAssert(done, log.messages.joined(separator: "\n"))
 
         let jobs = try images.map { try site.job(of: $0) }

@@ -129,7 +129,7 @@ final class PipelineTests: XCTestCase {
         startPool(site.settings(maxAttempts: 3))
         try waitUntilSettled([image])
         XCTAssertEqual(try site.metadata.image(id: image.id)?.failureReason, FailureReasons.interrupted)
-        XCTAssertEqual(try site.job(of: image).status, .dead)
+        XCTAssert(try eventually(timeout: 5) { try site.job(of: image).status == .dead })
     }
 
     func testAnIdleWorkerIsWokenByTheDatabaseChanging() throws {

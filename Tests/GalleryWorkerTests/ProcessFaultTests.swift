@@ -61,7 +61,7 @@ final class ProcessFaultTests: XCTestCase {
         XCTAssertEqual(try site.metadata.image(id: image.id)?.status, .processing)
 
         let second = try start(environment)
-        XCTAssert(try eventually(timeout: 20) { try site.metadata.image(id: image.id)?.status == .ready }, second.output)
+        XCTAssert(try eventually(timeout: 20) { try site.allDone([image]) }, second.output)
         XCTAssertEqual(try site.job(of: image).attempts, 1)
     }
 
@@ -81,9 +81,7 @@ final class ProcessFaultTests: XCTestCase {
             XCTAssertNotNil(worker.waitForExit(timeout: 5))
         }
         let survivor = try start(environment)
-        let allReady = try eventually(timeout: 90) {
-            try images.allSatisfy { try site.metadata.image(id: $0.id)?.status == .ready }
-        }
+        let allReady = try eventually(timeout: 90) { try site.allDone(images) }
         XCTAssert(allReady, survivor.output)
 
         // Every job done; each image has exactly its two derivatives, nothing doubled.

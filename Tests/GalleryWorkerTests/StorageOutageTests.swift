@@ -36,9 +36,7 @@ final class StorageOutageTests: XCTestCase {
         XCTAssert(log.contains("backing off"))
         outage.end()
 
-        XCTAssert(try eventually(timeout: 20) {
-            try images.allSatisfy { try site.metadata.image(id: $0.id)?.status == .ready }
-        }, log.messages.joined(separator: "\n"))
+        XCTAssert(try eventually(timeout: 20) { try site.allDone(images) }, log.messages.joined(separator: "\n"))
         XCTAssert(log.contains("storage reachable again"))
         for image in images { XCTAssertEqual(try site.job(of: image).status, .done) }
     }
@@ -54,8 +52,7 @@ final class StorageOutageTests: XCTestCase {
                               blobs: blobs, settings: site.settings(), logger: log.logger)
         self.pool = pool
         pool.start()
-        XCTAssert(try eventually(timeout: 20) { try site.metadata.image(id: image.id)?.status == .ready },
-                  log.messages.joined(separator: "\n"))
+        XCTAssert(try eventually(timeout: 20) { try site.allDone([image]) }, log.messages.joined(separator: "\n"))
         let job = try site.job(of: image)
         XCTAssertEqual(job.status, .done)
         XCTAssertEqual(job.attempts, 1, "the attempt cut short by the outage was given back, not counted")

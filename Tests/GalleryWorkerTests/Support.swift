@@ -128,6 +128,14 @@ final class Site {
         return matching[0]
     }
 
+    /// Whether every image is ready and its job done. (A worker marks the image, then the job:
+    /// checking only the image races with the job's last write.)
+    func allDone(_ images: [ImageRecord]) throws -> Bool {
+        try images.allSatisfy {
+            try metadata.image(id: $0.id)?.status == .ready && job(of: $0).status == .done
+        }
+    }
+
     /// Every file under blobs/ (dot-files are the blob store's in-flight temporaries).
     func blobFiles() throws -> Set<String> {
         let base = root.appendingPathComponent("blobs")
