@@ -138,7 +138,8 @@ public final class AWSClient: Sendable {
             }
             message = ((object["message"] ?? object["Message"]) as? String) ?? ""
         } else if let root = XMLNode.parse(response.body) {
-            let error = root.name == "Error" ? root : (root.child("Error") ?? root)
+            // <Error> (S3), <ErrorResponse><Error> (query APIs), <Response><Errors><Error> (EC2 style).
+            let error = root.find("Error") ?? root
             if code.isEmpty { code = error["Code"] ?? "" }
             message = error["Message"] ?? ""
         }

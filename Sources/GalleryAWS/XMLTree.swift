@@ -15,6 +15,12 @@ final class XMLNode {
     /// The first child of that name.
     func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
     func all(_ name: String) -> [XMLNode] { children.filter { $0.name == name } }
+    /// This node or the first descendant of that name, depth first.
+    func find(_ name: String) -> XMLNode? {
+        if self.name == name { return self }
+        for child in children { if let found = child.find(name) { return found } }
+        return nil
+    }
     /// The text of the first child of that name.
     subscript(_ name: String) -> String? { child(name)?.text }
 

@@ -127,6 +127,8 @@ final class AWSClientTests: XCTestCase {
                        "NoSuchKey|The specified key does not exist.")
         XCTAssertEqual(details(403, #"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Code>InvalidClientTokenId</Code><Message>bad</Message></Error></ErrorResponse>"#),
                        "InvalidClientTokenId|bad")
+        XCTAssertEqual(details(403, "<?xml version=\"1.0\"?><ErrorResponse><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error></Errors></ErrorResponse>"),
+                       "SignatureDoesNotMatch|no")
         XCTAssertEqual(details(404, ""), "NotFound")
         let jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhMTU0YjQ0OC0wNGYxIiwidXNlcm5hbWUiOiJncmFjZSJ9.gEl_iy8zHT_EmYtbQ4u9t3MtbwnJ3oAKlDCLuZ"
         XCTAssertEqual(details(400, #"{"__type":"NotAuthorizedException","message":"\#(jwt)"}"#), "NotAuthorizedException|<redacted>")
