@@ -12,9 +12,20 @@ public struct Backends {
     public var blobs: BlobStore
     public var identity: IdentityProvider
     public var mailer: Mailer
+    /// The AWS side, when any store uses it (for `gallery setup`).
+    public var aws: AWSBackend?
 }
 
 public enum Bootstrap {
+    /// The configuration, after every `secretsmanager:` reference in the environment has been
+    /// replaced by its secret (fetched once; an environment without references touches no AWS).
+    public static func configuration(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> (Configuration, environment: [String: String]) {
+        let resolved = try SecretResolver.resolving(environment)
+        return (try Configuration(environment: resolved), resolved)
+    }
+
     /// Logging to stderr at the configured level, once per process.
     public static func logging(_ config: Configuration, label: String) -> Logger {
         LoggingSystem.bootstrap { name in
@@ -25,45 +36,54 @@ public enum Bootstrap {
         return Logger(label: label)
     }
 
-    public static func backends(_ config: Configuration) throws -> Backends {
-        for dir in [config.dataDirectory, config.temporaryDirectory, config.blobDirectory] {
+    /// Each seam from the backend configuration names for it (one setting for the whole
+    /// backend, overridable per store).
+    public static func backends(_ config: Configuration,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Backends {
+        for dir in [config.dataDirectory, config.temporaryDirectory] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
-        switch config.backend {
-        case .embedded:
-            return try embedded(config)
-        case .aws:
-            return try aws(config)
+        let stores = [config.metadataBackend, config.jobsBackend, config.blobsBackend, config.identityBackend]
+        let aws = stores.contains(.aws) ? try AWSBackend(environment: environment) : nil
+        let database = stores.contains(.embedded) ? try SQLiteDatabase(file: config.databaseFile) : nil
+        let mailer = try mailer(config)
+
+        func pick<T>(_ backend: Configuration.Backend, embedded: () throws -> T, aws awsStore: (AWSBackend) throws -> T) throws -> T {
+            switch backend {
+            case .embedded: return try embedded()
+            case .aws: return try awsStore(aws!)
+            }
         }
+        return Backends(
+            metadata: try pick(config.metadataBackend, embedded: { SQLiteMetadataStore(database: database!) },
+                               aws: { $0.metadataStore() }),
+            jobs: try pick(config.jobsBackend, embedded: { SQLiteJobQueue(database: database!) },
+                           aws: { $0.jobQueue() }),
+            blobs: try pick(config.blobsBackend, embedded: { try FileBlobStore(root: config.blobDirectory) },
+                            aws: { try $0.blobStore() }),
+            identity: try pick(config.identityBackend,
+                               embedded: { LocalIdentityProvider(database: database!, mailer: mailer, siteURL: config.publicURL) },
+                               aws: { try $0.identityProvider() }),
+            mailer: mailer,
+            aws: aws)
     }
 
     static func mailer(_ config: Configuration) throws -> Mailer {
         if let url = config.smtpURL {
             return try SMTPMailer(url: url, from: config.mailFrom)
         }
-        try FileManager.default.createDirectory(at: config.outboxDirectory, withIntermediateDirectories: true)
         return try OutboxMailer(directory: config.outboxDirectory, from: config.mailFrom)
     }
 
-    static func embedded(_ config: Configuration) throws -> Backends {
-        let database = try SQLiteDatabase(file: config.databaseFile)
-        let mailer = try mailer(config)
-        return Backends(metadata: SQLiteMetadataStore(database: database),
-                        jobs: SQLiteJobQueue(database: database),
-                        blobs: try FileBlobStore(root: config.blobDirectory),
-                        identity: LocalIdentityProvider(database: database, mailer: mailer,
-                                                        siteURL: config.publicURL),
-                        mailer: mailer)
-    }
-
-    static func aws(_ config: Configuration) throws -> Backends {
-        throw GalleryError.invalid("GALLERY_BACKEND=aws is not wired in yet")
-    }
-
-    /// The key behind CSRF tokens: read from its file, or made (0600) on first start. Every
-    /// responder of a site must share it, so with several hosts set the same file on each
-    /// (or, on AWS, a Secrets Manager reference).
+    /// The key behind CSRF tokens: `GALLERY_SECRET_KEY` (base64), else read from its file, or
+    /// made (0600) on first start. Every responder of a site must share it.
     public static func secretKey(_ config: Configuration) throws -> [UInt8] {
+        if let encoded = config.secretKey {
+            guard let key = Data(base64Encoded: encoded), key.count >= 32 else {
+                throw GalleryError.invalid("GALLERY_SECRET_KEY must be base64 of at least 32 bytes")
+            }
+            return [UInt8](key)
+        }
         let path = config.secretKeyFile.path
         if let data = FileManager.default.contents(atPath: path) {
             guard data.count >= 32 else {

@@ -67,6 +67,16 @@ public struct Configuration: Sendable {
     public var publicURL: String
     /// `GALLERY_SECRET_KEY_FILE`: 32+ random bytes keying CSRF tokens; made on first start.
     public var secretKeyFile: URL
+    /// `GALLERY_SECRET_KEY`: the same key given directly (base64, ≥ 32 bytes), e.g. as a
+    /// `secretsmanager:` reference so that every responder of a fleet shares it. Wins over
+    /// the file.
+    public var secretKey: String?
+    /// Per-store overrides of `backend`: `GALLERY_METADATA_BACKEND`, `GALLERY_JOBS_BACKEND`,
+    /// `GALLERY_BLOBS_BACKEND`, `GALLERY_IDENTITY_BACKEND` (embedded or aws).
+    public var metadataBackend: Backend
+    public var jobsBackend: Backend
+    public var blobsBackend: Backend
+    public var identityBackend: Backend
     /// `GALLERY_LOG_LEVEL`: debug, info, warning, error.
     public var logLevel: String
 
@@ -91,6 +101,15 @@ public struct Configuration: Sendable {
             throw GalleryError.invalid("GALLERY_BACKEND must be embedded or aws")
         }
         self.backend = backend
+        func store(_ name: String) throws -> Backend {
+            guard let raw = env[name], !raw.isEmpty else { return backend }
+            guard let value = Backend(rawValue: raw) else { throw GalleryError.invalid("\(name) must be embedded or aws") }
+            return value
+        }
+        metadataBackend = try store("GALLERY_METADATA_BACKEND")
+        jobsBackend = try store("GALLERY_JOBS_BACKEND")
+        blobsBackend = try store("GALLERY_BLOBS_BACKEND")
+        identityBackend = try store("GALLERY_IDENTITY_BACKEND")
         let data = URL(fileURLWithPath: string("GALLERY_DATA_DIR", "var"))
         dataDirectory = data.standardizedFileURL
         templatesDirectory = URL(fileURLWithPath: string("GALLERY_TEMPLATES", "templates"))
@@ -122,6 +141,7 @@ public struct Configuration: Sendable {
         publicURL = string("GALLERY_PUBLIC_URL", "http://127.0.0.1:8080")
         secretKeyFile = URL(fileURLWithPath: string("GALLERY_SECRET_KEY_FILE",
                                                     data.appendingPathComponent("secret.key").path))
+        secretKey = env["GALLERY_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         logLevel = string("GALLERY_LOG_LEVEL", "info")
     }
 }

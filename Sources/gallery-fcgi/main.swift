@@ -5,9 +5,9 @@ import GalleryCore
 import GalleryWeb
 
 do {
-    let config = try Configuration()
+    let (config, environment) = try Bootstrap.configuration()
     let logger = Bootstrap.logging(config, label: "gallery.fcgi")
-    let backends = try Bootstrap.backends(config)
+    let backends = try Bootstrap.backends(config, environment: environment)
     let app = GalleryApp(
         services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
                            identity: backends.identity),
