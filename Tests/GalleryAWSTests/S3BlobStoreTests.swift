@@ -127,6 +127,28 @@ final class S3BlobStoreTests: MotoTestCase {
         XCTAssertTrue(later.contains("X-Amz-Date=20260101T000000Z"), later)
     }
 
+    func testListingForTheOrphanSweep() throws {
+        let started = Date().addingTimeInterval(-5)
+        for name in ["c", "a", "e", "b", "d"] {
+            try store.put(key: "originals/\(name)/\(name).jpg", data: Data(name.utf8), contentType: "image/jpeg")
+        }
+        try store.put(key: "thumbs/a/a.webp", data: Data([1]), contentType: "image/webp")
+        var keys: [String] = []
+        var next: String?
+        var pages = 0
+        repeat {
+            let page = try store.objects(prefix: "originals/", continuation: next, limit: 2)
+            XCTAssertLessThanOrEqual(page.objects.count, 2)
+            XCTAssertTrue(page.objects.allSatisfy { $0.size == 1 && $0.lastModified > started })
+            keys += page.objects.map(\.key)
+            next = page.next
+            pages += 1
+        } while next != nil && pages < 10
+        XCTAssertEqual(keys, ["originals/a/a.jpg", "originals/b/b.jpg", "originals/c/c.jpg", "originals/d/d.jpg", "originals/e/e.jpg"])
+        XCTAssertEqual(pages, 3)
+        expectError(.invalid("")) { try store.objects(prefix: "", limit: 0) }
+    }
+
     func testVirtualHostedAddressing() throws {
         let virtual = try S3Bucket(client: client, name: "gallery-test-bucket", pathStyle: false)
         let (endpoint, path) = virtual.location("originals/a b.jpg")

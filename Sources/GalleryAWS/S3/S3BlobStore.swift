@@ -120,6 +120,14 @@ public final class S3BlobStore: BlobStore {
         return .redirect(try call { try bucket.presignedGet(key: key, query: query, expires: Int(urlLifetime), date: signedAt) })
     }
 
+    /// The objects under `prefix`, a page at a time, for `gallery`'s sweep of originals whose
+    /// metadata write failed after the upload (objects older than an upload can take and
+    /// without an image record are orphans).
+    public func objects(prefix: String, continuation: String? = nil, limit: Int = 1000) throws -> (objects: [S3Object], next: String?) {
+        guard (1...1000).contains(limit) else { throw GalleryError.invalid("list size must be 1…1000") }
+        return try call { try bucket.listObjects(prefix: prefix, continuation: continuation, maxKeys: limit) }
+    }
+
     /// RFC 6266: an ASCII fallback name and the UTF-8 name.
     static func attachment(_ name: String) -> String {
         let fallback = String(name.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })

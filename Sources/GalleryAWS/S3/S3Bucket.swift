@@ -124,6 +124,26 @@ public final class S3Bucket: Sendable {
         }
     }
 
+    /// One page of ListObjectsV2 under `prefix`, in key order; `next` continues it.
+    func listObjects(prefix: String, continuation: String?, maxKeys: Int) throws -> (objects: [S3Object], next: String?) {
+        var query: [(String, String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
+        if let continuation { query.append(("continuation-token", continuation)) }
+        let response = try send("ListObjectsV2", key: nil, method: "GET", query: query)
+        guard let root = XMLNode.parse(response.body), root.name == "ListBucketResult" else {
+            throw GalleryError.unavailable("s3 ListObjectsV2: the answer is not a ListBucketResult")
+        }
+        let dates = ISO8601DateFormatter()
+        dates.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        let objects = root.all("Contents").compactMap { item -> S3Object? in
+            guard let key = item["Key"], let modified = item["LastModified"],
+                  let date = dates.date(from: modified) ?? plain.date(from: modified) else { return nil }
+            return S3Object(key: key, size: Int64(item["Size"] ?? "") ?? 0, lastModified: date)
+        }
+        let truncated = root["IsTruncated"] == "true"
+        return (objects, truncated ? root["NextContinuationToken"] : nil)
+    }
+
     /// A presigned GET URL of `key`, signed at `date` and valid `expires` seconds from then.
     func presignedGet(key: String, query: [(String, String)], expires: Int, date: Date) throws -> String {
         let credentials: AWSCredentials
@@ -185,4 +205,11 @@ public final class S3Bucket: Sendable {
         steps.append(AWSSetup.Step(resource: "bucket \(name) lifecycle", state: .updated, detail: "abandoned multipart uploads expire after 1 day"))
         return steps
     }
+}
+
+/// An object as ListObjectsV2 describes it.
+public struct S3Object: Equatable, Sendable {
+    public var key: String
+    public var size: Int64
+    public var lastModified: Date
 }
