@@ -24,8 +24,9 @@ guard arguments.isEmpty else {
 TerminationSignals.block()
 
 let config: Configuration
+let environment: [String: String]
 do {
-    config = try Configuration()
+    (config, environment) = try Bootstrap.configuration()
 } catch {
     FileHandle.standardError.write(Data("gallery-worker: \(error)\n".utf8))
     exit(1)
@@ -33,7 +34,7 @@ do {
 let logger = Bootstrap.logging(config, label: "gallery.worker")
 let backends: Backends
 do {
-    backends = try Bootstrap.backends(config)
+    backends = try Bootstrap.backends(config, environment: environment)
 } catch {
     logger.critical("cannot open the backends", metadata: ["error": "\(error)"])
     exit(1)

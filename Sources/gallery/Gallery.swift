@@ -6,7 +6,7 @@ import ArgumentParser
 struct Gallery: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gallery",
-        abstract: "Administer a gallery: jobs, thumbnails.",
+        abstract: "Administer a gallery: setup, jobs, thumbnails.",
         discussion: "Reads the same GALLERY_* environment as gallery-fcgi and gallery-worker (see README).",
-        subcommands: [Jobs.self, Thumbnails.self, BenchQueue.self])
+        subcommands: [Setup.self, Jobs.self, Thumbnails.self, BenchQueue.self])
 }

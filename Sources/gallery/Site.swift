@@ -9,9 +9,9 @@ struct Site {
     let backends: Backends
 
     static func open() throws -> Site {
-        let config = try Configuration()
+        let (config, environment) = try Bootstrap.configuration()
         _ = Bootstrap.logging(config, label: "gallery.admin")
-        return Site(config: config, backends: try Bootstrap.backends(config))
+        return Site(config: config, backends: try Bootstrap.backends(config, environment: environment))
     }
 }
 

@@ -1,7 +1,5 @@
 """Hostile and malformed requests through nginx: each gets a clear 4xx page, never a 500,
 and leaves nothing behind."""
-import sqlite3
-
 import requests
 
 from conftest import TESTDATA, Browser, register_and_login
@@ -10,13 +8,7 @@ JPEG = TESTDATA / "orientation" / "Landscape_1.jpg"
 
 
 def stored(stack):
-    db = sqlite3.connect(stack.data / "gallery.sqlite3")
-    images = db.execute("select count(*) from images").fetchone()[0]
-    jobs = db.execute("select count(*) from jobs").fetchone()[0]
-    blobs = [p for p in (stack.data / "blobs" / "originals").rglob("*") if p.is_file()] \
-        if (stack.data / "blobs" / "originals").exists() else []
-    tmp = [p for p in (stack.data / "tmp").rglob("*") if p.is_file()]
-    return images, jobs, len(blobs), len(tmp)
+    return len(stack.image_ids()), stack.job_count(), len(stack.blob_keys()), len(stack.temp_files())
 
 
 def test_bad_uploads_are_refused_and_leave_nothing(stack):
