@@ -24,7 +24,27 @@ public struct Profile: Equatable, Sendable {
     public var email: String
     public var displayName: String
     public var createdAt: Date
-    public init(userID: String, username: String, email: String, displayName: String, createdAt: Date) {
+    /// Shown on the public page /u/{username}.
+    public var bio: String
+    /// Visible to the owner only.
+    public var address: String
+    public var phone: String
+    /// An image of the owner's, thumbnailed like any other, shown as the avatar.
+    public var avatarImageID: String?
+    /// The visibility new uploads get unless the upload form says otherwise.
+    public var defaultVisibility: Visibility
+    /// Set the moment the owner confirms account removal; from then on nothing of theirs is
+    /// served, while a job deletes the rest.
+    public var deletedAt: Date?
+    public init(userID: String, username: String, email: String, displayName: String, createdAt: Date,
+                bio: String = "", address: String = "", phone: String = "", avatarImageID: String? = nil,
+                defaultVisibility: Visibility = .public, deletedAt: Date? = nil) {
+        self.bio = bio
+        self.address = address
+        self.phone = phone
+        self.avatarImageID = avatarImageID
+        self.defaultVisibility = defaultVisibility
+        self.deletedAt = deletedAt
         self.userID = userID
         self.username = username
         self.email = email

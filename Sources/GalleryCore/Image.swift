@@ -115,11 +115,28 @@ public struct ImageRecord: Equatable, Sendable {
     public var derivatives: ImageDerivatives?
     public var failureReason: String?
     public var createdAt: Date
+    /// What the owner says about the photo (CatalogStore.updateDetails). Empty by default.
+    public var title: String
+    public var description: String
+    /// Normalised tags: lowercase, 1–32 characters of letters, digits, '-' and '_'.
+    public var tags: [String]
+    /// The original is a Fernet token under a key only the owner keeps: no derivatives, never
+    /// public, `sha256` is of the plaintext.
+    public var encrypted: Bool
+    /// The random token of the image's share link while it is unlisted (nil: no link).
+    public var shareToken: String?
 
     public init(id: String, ownerID: String, ownerUsername: String, status: ImageStatus,
                 visibility: Visibility, format: ImageFormat, originalFilename: String,
                 byteSize: Int, width: Int, height: Int, sha256: String, originalKey: String,
-                derivatives: ImageDerivatives? = nil, failureReason: String? = nil, createdAt: Date) {
+                derivatives: ImageDerivatives? = nil, failureReason: String? = nil, createdAt: Date,
+                title: String = "", description: String = "", tags: [String] = [],
+                encrypted: Bool = false, shareToken: String? = nil) {
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.encrypted = encrypted
+        self.shareToken = shareToken
         self.id = id
         self.ownerID = ownerID
         self.ownerUsername = ownerUsername

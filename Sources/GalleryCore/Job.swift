@@ -3,6 +3,9 @@ import Foundation
 public enum JobKind: String, Sendable {
     /// Make the thumbnail, preview and placeholder of an image and read its EXIF.
     case thumbnails
+    /// Delete everything of an account whose owner confirmed its removal. The job's `imageID`
+    /// field holds the user id.
+    case deleteAccount = "delete-account"
 }
 
 public enum JobStatus: String, Sendable {
