@@ -109,6 +109,9 @@ public protocol IdentityProvider: AnyObject, Sendable {
     /// `providerToken` is what `signIn` returned in `Identity.providerToken`.
     func signOut(userID: String, providerToken: String?) throws
     func deleteAccount(userID: String, providerToken: String?) throws
+    /// Throws `.badCredentials` when `oldPassword` is wrong, `.invalid` for a weak new one.
+    func changePassword(userID: String, username: String, oldPassword: String, newPassword: String,
+                        providerToken: String?) throws
 }
 
 /// A message to a person's inbox.

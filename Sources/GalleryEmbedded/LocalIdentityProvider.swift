@@ -135,6 +135,23 @@ public final class LocalIdentityProvider: IdentityProvider {
         try database.read { try $0.run("DELETE FROM accounts WHERE user_id = ?", [userID]) }
     }
 
+    public func changePassword(userID: String, username: String, oldPassword: String, newPassword: String,
+                               providerToken: String?) throws {
+        try AccountRules.checkPassword(newPassword)
+        let stored = try database.read {
+            try $0.queryFirst("SELECT password_hash FROM accounts WHERE user_id = ?", [userID]) { $0.string(0) }
+        }
+        guard let stored else {
+            PasswordHasher.dummyVerify(oldPassword)
+            throw GalleryError.badCredentials
+        }
+        guard PasswordHasher.verify(oldPassword, against: stored) else { throw GalleryError.badCredentials }
+        let hash = try hashPassword(newPassword)
+        try database.read { db in
+            _ = try db.run("UPDATE accounts SET password_hash = ? WHERE user_id = ?", [hash, userID])
+        }
+    }
+
     private func hashPassword(_ password: String) throws -> String {
         do {
             return try PasswordHasher.hash(password)
@@ -156,54 +173,5 @@ public final class LocalIdentityProvider: IdentityProvider {
             It works for 24 hours. If you did not sign up, ignore this mail.
             """
         try mailer.send(MailMessage(to: email, subject: "Confirm your gallery account", body: body))
-    }
-}
-
-/// What a username, an email address and a password must look like. The messages are
-/// shown on the sign-up form.
-enum AccountRules {
-    static func checkUsername(_ username: String) throws {
-        let allowed = username.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
-        guard allowed, (3...32).contains(username.utf8.count) else {
-            throw GalleryError.invalid("A username has 3 to 32 characters: letters, digits, '_', '.' and '-'.")
-        }
-    }
-
-    /// Trimmed; one '@', a dotted domain of letters, digits and '-', no spaces or controls.
-    static func normalizedEmail(_ raw: String) throws -> String {
-        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        let bad = GalleryError.invalid("That email address does not look right.")
-        guard email.utf8.count <= 254 else { throw bad }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, let local = parts.first, let domain = parts.last,
-              (1...64).contains(local.utf8.count),
-              local.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7f && !"<>()[],;:\\\"".unicodeScalars.contains($0) })
-        else { throw bad }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, labels.allSatisfy({ label in
-            (1...63).contains(label.utf8.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }
-        }) else { throw bad }
-        return email
-    }
-
-    static func checkPassword(_ password: String) throws {
-        guard (10...256).contains(password.count) else {
-            throw GalleryError.invalid("A password has 10 to 256 characters.")
-        }
-    }
-
-    /// "a***@example.com": enough for the person to recognise, little for anyone else.
-    static func masked(_ email: String) -> String {
-        guard let at = email.firstIndex(of: "@"), let first = email.first else { return "***" }
-        return "\(first)***\(email[at...])"
     }
 }

@@ -169,6 +169,31 @@ public final class CognitoIdentityProvider: IdentityProvider {
         }
     }
 
+    /// ChangePassword with the session's access token (renewed first if it has expired).
+    public func changePassword(userID: String, username: String, oldPassword: String, newPassword: String,
+                               providerToken: String?) throws {
+        try AccountRules.checkPassword(newPassword)
+        guard let tokens = providerToken.flatMap(Tokens.init(encoded:)) else { throw GalleryError.badCredentials }
+        func change(_ access: String) throws {
+            _ = try call("ChangePassword", ["AccessToken": access, "PreviousPassword": oldPassword,
+                                            "ProposedPassword": newPassword])
+        }
+        do {
+            do {
+                try change(tokens.access)
+            } catch let error as AWSError where error.code == "NotAuthorizedException" && error.message.lowercased().contains("token") {
+                guard let access = try refreshedAccessToken(tokens) else { throw GalleryError.badCredentials }
+                try change(access)
+            }
+        } catch let error as AWSError {
+            switch error.code {
+            case "NotAuthorizedException": throw GalleryError.badCredentials
+            case "InvalidPasswordException": throw GalleryError.invalid("Cognito refused the new password: \(error.message)")
+            default: throw Self.common(error)
+            }
+        }
+    }
+
     // MARK: Helpers
 
     /// What the session keeps of a sign-in.

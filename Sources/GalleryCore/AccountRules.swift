@@ -1,11 +1,10 @@
 import Foundation
-import GalleryCore
 
-/// The account rules of the site, checked before Cognito is asked so that both backends
-/// refuse the same input with the same message. They are the rules of the embedded
-/// `LocalIdentityProvider` (a copy: GalleryAWS does not link GalleryEmbedded).
-enum AccountRules {
-    static func checkUsername(_ username: String) throws {
+/// What a username, an email address and a password must look like, for every identity
+/// provider, so that both backends refuse the same input with the same message. The messages
+/// are shown on the sign-up form.
+public enum AccountRules {
+    public static func checkUsername(_ username: String) throws {
         let allowed = username.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
@@ -21,12 +20,13 @@ enum AccountRules {
     }
 
     /// Trimmed; one '@', a dotted domain of letters, digits and '-', no spaces or controls.
-    static func normalizedEmail(_ raw: String) throws -> String {
+    public static func normalizedEmail(_ raw: String) throws -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let bad = GalleryError.invalid("That email address does not look right.")
         guard email.utf8.count <= 254 else { throw bad }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, let local = parts.first, let domain = parts.last, (1...64).contains(local.utf8.count),
+        guard parts.count == 2, let local = parts.first, let domain = parts.last,
+              (1...64).contains(local.utf8.count),
               local.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7f && !"<>()[],;:\\\"".unicodeScalars.contains($0) })
         else { throw bad }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
@@ -37,14 +37,14 @@ enum AccountRules {
         return email
     }
 
-    static func checkPassword(_ password: String) throws {
+    public static func checkPassword(_ password: String) throws {
         guard (10...256).contains(password.count) else {
             throw GalleryError.invalid("A password has 10 to 256 characters.")
         }
     }
 
-    /// "a***@example.com", when Cognito did not say where the code went.
-    static func masked(_ email: String) -> String {
+    /// "a***@example.com": enough for the person to recognise, little for anyone else.
+    public static func masked(_ email: String) -> String {
         guard let at = email.firstIndex(of: "@"), let first = email.first else { return "***" }
         return "\(first)***\(email[at...])"
     }
