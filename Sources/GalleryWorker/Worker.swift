@@ -27,16 +27,19 @@ final class WorkerContext: @unchecked Sendable {
     let metadata: MetadataStore
     let jobs: JobQueue
     let blobs: BlobStore
+    /// For account removal jobs; nil in a pool that only makes thumbnails.
+    let catalog: CatalogStore?
     let settings: WorkerSettings
     let logger: Logger
     let heartbeater: Heartbeater
     let thumbnailer: IsolatedThumbnailer
 
-    init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, settings: WorkerSettings,
-         logger: Logger) {
+    init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore?,
+         settings: WorkerSettings, logger: Logger) {
         self.metadata = metadata
         self.jobs = jobs
         self.blobs = blobs
+        self.catalog = catalog
         self.settings = settings
         self.logger = logger
         heartbeater = Heartbeater(interval: settings.heartbeatInterval, logger: logger)
@@ -44,8 +47,8 @@ final class WorkerContext: @unchecked Sendable {
     }
 }
 
-/// A fault of the worker's surroundings rather than of the image: the job is given back.
-private struct EnvironmentFault: Error, CustomStringConvertible {
+/// A fault of the worker's surroundings rather than of the job's subject: the job is given back.
+struct EnvironmentFault: Error, CustomStringConvertible {
     var description: String
 }
 
@@ -98,9 +101,10 @@ public final class Worker: @unchecked Sendable {
             let outcome = try attempt(lease, log: log)
             let ms = Int(Date().timeIntervalSince(started) * 1000)
             switch outcome {
-            case .completed: log.info("image ready", metadata: ["ms": "\(ms)"])
+            case .completed where job.kind == .thumbnails:
+                log.info("image ready", metadata: ["ms": "\(ms)"])
             case .retrying(_, let reason): log.warning("attempt failed, will retry", metadata: ["reason": "\(reason)"])
-            case .dead(_, let reason): log.error("last attempt failed: job dead, image failed", metadata: ["reason": "\(reason)"])
+            case .dead(_, let reason): log.error("last attempt failed: job dead", metadata: ["reason": "\(reason)"])
             case .imageGone: log.info("image was deleted meanwhile: job completed, derivatives removed")
             case .abandoned: log.warning("lease lost or given back: dropped the job without writing more")
             default: break
@@ -124,98 +128,27 @@ public final class Worker: @unchecked Sendable {
     }
 
     private func attempt(_ lease: HeldLease, log: Logger) throws -> WorkOutcome {
-        let job = lease.current
-        let settings = context.settings
-        let keys = DerivativeKeys(imageID: job.imageID)
-        if job.attempts > settings.maxAttempts {
-            return try fail(lease, keys: keys, dead: true, reason: FailureReasons.interrupted,
-                            detail: "attempt \(job.attempts) of \(settings.maxAttempts): the earlier ones "
-                                + "ended without a result (worker killed or stalled past its lease)")
+        switch lease.current.kind {
+        case .thumbnails: return try makeThumbnails(lease, log: log)
+        case .deleteAccount: return try purgeAccount(lease, log: log)
         }
-        guard let image = try context.metadata.image(id: job.imageID) else {
-            return try finishGone(lease, keys: keys)
-        }
-        // "<pid>-…": a later worker removes folders of processes that died (see WorkFolders).
-        let directory = settings.workDirectory.appendingPathComponent("\(getpid())-\(job.id)-\(Identifiers.make())")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw EnvironmentFault(description: "cannot create \(directory.path): \(error)")
-        }
-        defer {
-            do { try FileManager.default.removeItem(at: directory) } catch {
-                log.warning("could not remove the job's folder", metadata: ["error": "\(error)"])
-            }
-        }
-        let original = directory.appendingPathComponent("original")
-        do {
-            try context.blobs.download(key: image.originalKey, to: original)
-        } catch GalleryError.notFound {
-            return try fail(lease, keys: keys, dead: job.attempts >= settings.maxAttempts,
-                            reason: FailureReasons.missingOriginal, detail: "no blob \(image.originalKey)")
-        }
-        guard lease.isHeld else { return .abandoned(jobID: job.id) }
-
-        let made: IsolatedThumbnailer.Made
-        do {
-            switch try context.thumbnailer.run(input: original, format: image.format,
-                                               outDirectory: directory.appendingPathComponent("out"),
-                                               shouldStop: { !lease.isHeld }) {
-            case .cancelled:
-                return .abandoned(jobID: job.id)
-            case .failed(let reason, let detail):
-                return try fail(lease, keys: keys, dead: job.attempts >= settings.maxAttempts,
-                                reason: reason, detail: detail)
-            case .made(let m):
-                made = m
-            }
-        } catch let error as ChildProcess.SpawnError {
-            throw EnvironmentFault(description: error.description)
-        }
-        guard lease.isHeld else { return .abandoned(jobID: job.id) }
-
-        try context.blobs.put(key: keys.thumbnail, file: made.thumbnail, contentType: ImageFormat.webp.mimeType)
-        try context.blobs.put(key: keys.preview, file: made.preview, contentType: ImageFormat.webp.mimeType)
-        let derivatives = ImageDerivatives(
-            thumbnail: Derivative(key: keys.thumbnail, width: made.result.thumbnail.width,
-                                  height: made.result.thumbnail.height, byteSize: try size(of: made.thumbnail)),
-            preview: Derivative(key: keys.preview, width: made.result.preview.width,
-                                height: made.result.preview.height, byteSize: try size(of: made.preview)),
-            placeholder: made.result.placeholder,
-            metadata: made.result.metadata?.value)
-        var gone = false
-        let finished = try lease.finish { current in
-            do {
-                try context.metadata.markImageReady(id: job.imageID, derivatives: derivatives)
-            } catch GalleryError.notFound {
-                // Deleted while we worked: what we just stored belongs to nobody.
-                gone = true
-                try context.blobs.delete(keys: keys.all)
-            }
-            try context.jobs.complete(current, now: Date())
-        }
-        guard finished else { return .abandoned(jobID: job.id) }
-        return gone ? .imageGone(jobID: job.id) : .completed(jobID: job.id)
     }
 
-    /// Records a failed attempt: queued again after a jittered backoff, or dead with the image
-    /// failed (image first, so a crash in between leaves a failed image rather than one
-    /// "processing" for ever; the job then comes back and is given up again).
-    private func fail(_ lease: HeldLease, keys: DerivativeKeys, dead: Bool, reason: String,
-                      detail: String) throws -> WorkOutcome {
+    /// Records a failed attempt: queued again after a jittered backoff, or dead. When it will
+    /// be dead, `beforeDead` runs first (the image's status, so that a crash in between leaves
+    /// a failed image rather than one "processing" for ever; the job then comes back and is
+    /// given up again); it returns false when the job's subject is gone, and the job is then
+    /// completed instead.
+    func fail(_ lease: HeldLease, dead: Bool, reason: String, detail: String,
+              beforeDead: ((Job) throws -> Bool)? = nil) throws -> WorkOutcome {
         let settings = context.settings
         var gone = false
         let finished = try lease.finish { current in
             let now = Date()
-            if dead {
-                do {
-                    try context.metadata.markImageFailed(id: current.imageID, reason: reason)
-                } catch GalleryError.notFound {
-                    gone = true
-                    try context.blobs.delete(keys: keys.all)
-                    try context.jobs.complete(current, now: now)
-                    return
-                }
+            if dead, let beforeDead, try !beforeDead(current) {
+                gone = true
+                try context.jobs.complete(current, now: now)
+                return
             }
             let retryAt = dead ? nil : now.addingTimeInterval(
                 Backoff.fullJitter(attempt: current.attempts, base: settings.retryBase, cap: settings.retryCap))
@@ -227,20 +160,19 @@ public final class Worker: @unchecked Sendable {
         return dead ? .dead(jobID: id, reason: reason) : .retrying(jobID: id, reason: reason)
     }
 
-    private func finishGone(_ lease: HeldLease, keys: DerivativeKeys) throws -> WorkOutcome {
-        let finished = try lease.finish { current in
-            try context.blobs.delete(keys: keys.all)
-            try context.jobs.complete(current, now: Date())
-        }
-        let id = lease.current.id
-        return finished ? .imageGone(jobID: id) : .abandoned(jobID: id)
+    /// Attempts past the limit mean the earlier ones ended without a result: the worker was
+    /// killed or stalled past its lease each time.
+    func interruptedTooOften(_ job: Job) -> String? {
+        job.attempts > context.settings.maxAttempts
+            ? "attempt \(job.attempts) of \(context.settings.maxAttempts): the earlier ones ended without a "
+                + "result (worker killed or stalled past its lease)"
+            : nil
     }
 
-    private func size(of file: URL) throws -> Int {
-        do {
-            return try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int ?? 0
-        } catch {
-            throw EnvironmentFault(description: "cannot stat \(file.path): \(error)")
-        }
-    }
+    var settings: WorkerSettings { context.settings }
+    var metadata: MetadataStore { context.metadata }
+    var jobs: JobQueue { context.jobs }
+    var blobs: BlobStore { context.blobs }
+    var catalog: CatalogStore? { context.catalog }
+    var thumbnailer: IsolatedThumbnailer { context.thumbnailer }
 }

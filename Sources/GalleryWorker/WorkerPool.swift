@@ -36,10 +36,12 @@ public final class WorkerPool: @unchecked Sendable {
     private var counts = WorkerCounts()
     private var watcher: FileChangeWatcher?
 
-    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, settings: WorkerSettings,
-                logger: Logger = Logger(label: "gallery.worker")) {
-        let context = WorkerContext(metadata: metadata, jobs: jobs, blobs: blobs, settings: settings,
-                                    logger: logger)
+    /// `catalog` is needed for account removal jobs; without it they fail (and end dead, for an
+    /// operator to requeue once the worker is configured).
+    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore? = nil,
+                settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
+        let context = WorkerContext(metadata: metadata, jobs: jobs, blobs: blobs, catalog: catalog,
+                                    settings: settings, logger: logger)
         self.context = context
         workers = (0..<settings.slots).map { Worker(context: context, slot: $0) }
     }

@@ -97,7 +97,7 @@ struct Jobs: ParsableCommand {
         var allDead = false
 
         mutating func validate() throws {
-            guard ids.isEmpty != allDead else {
+            guard ids.isEmpty == allDead else {
                 throw ValidationError("give job ids or --all-dead (not both)")
             }
         }
@@ -135,11 +135,29 @@ struct Jobs: ParsableCommand {
         @Flag(help: "Print one JSON object.")
         var json = false
 
+        @Flag(help: "Print Prometheus text exposition (for a textfile collector or a /metrics page).")
+        var prometheus = false
+
+        mutating func validate() throws {
+            if json && prometheus { throw ValidationError("choose --json or --prometheus") }
+        }
+
         func run() throws {
             let now = Date()
             let depth = try Site.open().backends.jobs.depth(now: now)
             let age = depth.oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) }
-            if json {
+            if prometheus {
+                print("""
+                    # HELP gallery_jobs Thumbnail jobs by status.
+                    # TYPE gallery_jobs gauge
+                    gallery_jobs{status="queued"} \(depth.queued)
+                    gallery_jobs{status="running"} \(depth.running)
+                    gallery_jobs{status="dead"} \(depth.dead)
+                    # HELP gallery_jobs_oldest_queued_age_seconds Age of the oldest job waiting to be claimed (0 when none).
+                    # TYPE gallery_jobs_oldest_queued_age_seconds gauge
+                    gallery_jobs_oldest_queued_age_seconds \(String(format: "%.3f", age ?? 0))
+                    """)
+            } else if json {
                 var object: [String: Any] = ["queued": depth.queued, "running": depth.running, "dead": depth.dead]
                 object["oldest_queued_age_seconds"] = age.map { (($0 * 1000).rounded() / 1000) as Any } ?? NSNull()
                 object["oldest_queued_at"] = depth.oldestQueuedAt.map { $0.iso as Any } ?? NSNull()

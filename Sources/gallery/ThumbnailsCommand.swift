@@ -13,8 +13,8 @@ struct Thumbnails: ParsableCommand {
             abstract: "Queue a thumbnail job for the given images, or for all of them.",
             discussion: """
                 --all finds images through the job table (every upload queues a job) and skips \
-                images whose job is already queued or running. The images keep their current \
-                status until a worker has made the new derivatives.
+                images whose job is already queued or running, and encrypted ones. The images \
+                keep their current status until a worker has made the new derivatives.
                 """)
 
         @Argument(help: "Image ids.")
@@ -24,7 +24,7 @@ struct Thumbnails: ParsableCommand {
         var all = false
 
         mutating func validate() throws {
-            guard ids.isEmpty != all else { throw ValidationError("give image ids or --all (not both)") }
+            guard ids.isEmpty == all else { throw ValidationError("give image ids or --all (not both)") }
         }
 
         func run() throws {
@@ -33,9 +33,14 @@ struct Thumbnails: ParsableCommand {
             var queued = 0
             let targets = all ? try everyImage(backends.jobs) : ids
             for id in targets {
-                guard try backends.metadata.image(id: id) != nil else {
+                guard let image = try backends.metadata.image(id: id) else {
                     if !all { note("gallery: no image \(id)") }
                     missing += 1
+                    continue
+                }
+                // Ciphertext has no derivatives to make.
+                if image.encrypted {
+                    note("gallery: image \(id) is encrypted: skipped")
                     continue
                 }
                 let job = try backends.jobs.enqueue(imageID: id, kind: .thumbnails, availableAt: Date())
@@ -46,7 +51,7 @@ struct Thumbnails: ParsableCommand {
             if !all && missing > 0 { throw ExitCode(1) }
         }
 
-        /// Image ids of every job, minus those with a job already waiting or running.
+        /// Image ids of every thumbnail job, minus those with one already waiting or running.
         private func everyImage(_ jobs: JobQueue) throws -> [String] {
             var seen = Set<String>()
             var busy = Set<String>()
@@ -55,7 +60,7 @@ struct Thumbnails: ParsableCommand {
                 var cursor: String?
                 repeat {
                     let page = try jobs.jobs(status: status, cursor: cursor, limit: 100)
-                    for job in page.items {
+                    for job in page.items where job.kind == .thumbnails {
                         if status == .queued || status == .running { busy.insert(job.imageID) }
                         if seen.insert(job.imageID).inserted { order.append(job.imageID) }
                     }

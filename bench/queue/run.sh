@@ -59,7 +59,7 @@ run() {
     # The database exists before the workers watch it.
     GALLERY_DATA_DIR=$dir "$BIN/gallery" jobs depth >/dev/null
     start_workers "$workers" "$dir"
-    printf '%-34s ' "$name ($workers worker$([ "$workers" = 1 ] || echo s)):"
+    echo "== $name, $workers worker process$([ "$workers" = 1 ] || echo es) (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
     GALLERY_DATA_DIR=$dir GALLERY_LOG_LEVEL=warning "$BIN/gallery" bench-queue "$@"
     stop_workers
 }

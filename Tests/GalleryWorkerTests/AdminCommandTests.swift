@@ -1,0 +1,109 @@
+import Foundation
+import GalleryCore
+import XCTest
+@testable import GalleryWorker
+
+/// The `gallery jobs` and `gallery thumbnails` commands, run as an operator would.
+final class AdminCommandTests: XCTestCase {
+    private var site: Site!
+
+    override func setUpWithError() throws {
+        try requireWorkerBinary()
+        site = try Site()
+    }
+
+    override func tearDown() { site.remove() }
+
+    private struct Run {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    private func gallery(_ arguments: String...) throws -> Run {
+        let process = Process()
+        process.executableURL = workerBinary.deletingLastPathComponent().appendingPathComponent("gallery")
+        process.arguments = arguments
+        process.environment = ["GALLERY_DATA_DIR": site.root.path, "GALLERY_LOG_LEVEL": "warning"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, out: String(decoding: output, as: UTF8.self),
+                   err: String(decoding: errors, as: UTF8.self))
+    }
+
+    func testListCountRequeueAndRegenerate() throws {
+        let html = site.root.appendingPathComponent("page.jpg")
+        try Data("<html>no photo</html>".utf8).write(to: html)
+        let good = try site.upload(naturePhotos[0])
+        let poison = try site.upload(html, format: .jpeg, width: 10, height: 10)
+        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+                              settings: site.settings(maxAttempts: 1), logger: LogRecorder().logger)
+        pool.start()
+        XCTAssert(try eventually(timeout: 20) { try site.job(of: poison).status == .dead && site.allDone([good]) })
+        pool.shutdown(deadline: 1)
+        let dead = try site.job(of: poison)
+
+        var run = try gallery("jobs", "depth", "--json")
+        XCTAssertEqual(run.status, 0, run.err)
+        let depth = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any])
+        XCTAssertEqual(depth["dead"] as? Int, 1)
+        XCTAssertEqual(depth["queued"] as? Int, 0)
+        XCTAssert(depth["oldest_queued_age_seconds"] is NSNull)
+
+        run = try gallery("jobs", "list", "--status", "dead", "--json")
+        XCTAssertEqual(run.status, 0, run.err)
+        let lines = run.out.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1)
+        let listed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        XCTAssertEqual(listed["id"] as? String, dead.id)
+        XCTAssert((listed["last_error"] as? String)?.contains(FailureReasons.notAnImage) == true)
+        run = try gallery("jobs", "list")
+        let goodJob = try site.job(of: good)
+        XCTAssert(run.out.contains(dead.id) && !run.out.contains(goodJob.id), run.out)
+
+        // A done job is not requeued; the dead one is, with its attempts reset.
+        run = try gallery("jobs", "requeue", goodJob.id)
+        XCTAssertEqual(run.status, 1)
+        XCTAssert(run.err.contains("not dead"), run.err)
+        run = try gallery("jobs", "requeue", "--all-dead")
+        XCTAssertEqual(run.status, 0, run.err)
+        let requeued = try XCTUnwrap(site.jobs.job(id: dead.id))
+        XCTAssertEqual(requeued.status, .queued)
+        XCTAssertEqual(requeued.attempts, 0)
+
+        run = try gallery("thumbnails", "regenerate", good.id)
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(try site.allJobs().filter { $0.imageID == good.id && $0.status == .queued }.count, 1)
+        // --all skips images that already have a job waiting: both do now.
+        run = try gallery("thumbnails", "regenerate", "--all")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssert(run.err.contains("0 image(s) queued"), run.err)
+        run = try gallery("thumbnails", "regenerate", "no-such-image")
+        XCTAssertEqual(run.status, 1)
+
+        run = try gallery("jobs", "depth", "--prometheus")
+        XCTAssert(run.out.contains("gallery_jobs{status=\"queued\"} 2"), run.out)
+        XCTAssert(run.out.contains("gallery_jobs{status=\"dead\"} 0"), run.out)
+    }
+
+    func testRegenerateAllRequeuesEveryImageOnce() throws {
+        let images = try (0..<3).map { try site.upload(naturePhotos[$0]) }
+        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+                              settings: site.settings(), logger: LogRecorder().logger)
+        pool.start()
+        XCTAssert(try eventually(timeout: 20) { try site.allDone(images) })
+        pool.shutdown(deadline: 1)
+        try site.metadata.deleteImage(id: images[2].id)
+
+        let run = try gallery("thumbnails", "regenerate", "--all")
+        XCTAssertEqual(run.status, 0, run.err)
+        let queued = try site.allJobs().filter { $0.status == .queued }.map(\.imageID)
+        XCTAssertEqual(Set(queued), [images[0].id, images[1].id])
+        XCTAssertEqual(queued.count, 2)
+    }
+}
