@@ -11,6 +11,7 @@ public struct Backends {
     public var jobs: JobQueue
     public var blobs: BlobStore
     public var identity: IdentityProvider
+    public var catalog: CatalogStore
     public var mailer: Mailer
     /// The AWS side, when any store uses it (for `gallery setup`).
     public var aws: AWSBackend?
@@ -64,6 +65,9 @@ public enum Bootstrap {
             identity: try pick(config.identityBackend,
                                embedded: { LocalIdentityProvider(database: database!, mailer: mailer, siteURL: config.publicURL) },
                                aws: { try $0.identityProvider() }),
+            // The catalog lives beside the metadata (same file or tables).
+            catalog: try pick(config.metadataBackend, embedded: { SQLiteCatalogStore(database: database!) },
+                              aws: { _ in throw GalleryError.unavailable("the AWS catalog store is being built") }),
             mailer: mailer,
             aws: aws)
     }

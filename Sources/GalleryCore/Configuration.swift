@@ -29,6 +29,9 @@ public struct Configuration: Sendable {
     public var previewSize: Int
     /// `GALLERY_WEBP_QUALITY`.
     public var webpQuality: Int
+    /// `GALLERY_QUOTA_BYTES` / `GALLERY_QUOTA_IMAGES`: what one user may store in all.
+    public var quotaBytes: Int
+    public var quotaImages: Int
     /// `GALLERY_PAGE_SIZE`: images per gallery and feed page.
     public var pageSize: Int
     /// `GALLERY_SESSION_IDLE_SECONDS` / `GALLERY_SESSION_MAX_SECONDS`.
@@ -123,6 +126,8 @@ public struct Configuration: Sendable {
         previewSize = try int("GALLERY_PREVIEW_SIZE", 1280, min: 16)
         webpQuality = try int("GALLERY_WEBP_QUALITY", 80)
         pageSize = try int("GALLERY_PAGE_SIZE", 24)
+        quotaBytes = try int("GALLERY_QUOTA_BYTES", 5 * 1024 * 1024 * 1024)
+        quotaImages = try int("GALLERY_QUOTA_IMAGES", 10_000)
         sessionIdle = TimeInterval(try int("GALLERY_SESSION_IDLE_SECONDS", 7 * 24 * 3600))
         sessionMax = TimeInterval(try int("GALLERY_SESSION_MAX_SECONDS", 30 * 24 * 3600))
         workerJobs = try int("GALLERY_WORKER_JOBS", 1)

@@ -9,11 +9,14 @@ public struct Services {
     public var jobs: JobQueue
     public var blobs: BlobStore
     public var identity: IdentityProvider
-    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, identity: IdentityProvider) {
+    public var catalog: CatalogStore
+    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, identity: IdentityProvider,
+                catalog: CatalogStore) {
         self.metadata = metadata
         self.jobs = jobs
         self.blobs = blobs
         self.identity = identity
+        self.catalog = catalog
     }
 }
 
@@ -33,6 +36,7 @@ public final class GalleryApp: @unchecked Sendable {
     let csrf: CSRFProtection
     let sessions: SessionManager
     let logger: Logger
+    private var router = Router()
 
     public init(services: Services, config: Configuration, templates: Templates, secretKey: [UInt8],
                 logger: Logger = Logger(label: "gallery.web")) {
@@ -43,6 +47,7 @@ public final class GalleryApp: @unchecked Sendable {
         self.sessions = SessionManager(store: services.metadata, idle: config.sessionIdle,
                                        absolute: config.sessionMax)
         self.logger = logger
+        router = routes()
     }
 
     public func handle(_ request: Request) -> Response {
@@ -59,39 +64,16 @@ public final class GalleryApp: @unchecked Sendable {
     }
 
     private func route(_ c: Context) throws -> Response {
-        let parts = c.request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let get = c.request.method == "GET" || c.request.method == "HEAD"
-        let post = c.request.method == "POST"
-        switch (parts.first ?? "", parts.count) {
-        case ("", 0) where get: return try feedPage(c)
-        case ("register", 1) where get: return registerPage(c)
-        case ("register", 1) where post: return try register(c)
-        case ("confirm", 1) where get: return confirmPage(c)
-        case ("confirm", 1) where post: return try confirm(c)
-        case ("confirm", 2) where post && parts[1] == "resend": return try resendCode(c)
-        case ("login", 1) where get: return loginPage(c)
-        case ("login", 1) where post: return try login(c)
-        case ("logout", 1) where post: return try logout(c)
-        case ("upload", 1) where get: return try uploadPage(c)
-        case ("upload", 1) where post: return try upload(c)
-        case ("gallery", 1) where get: return try galleryPage(c)
-        case ("images", 2) where get: return try imagePage(c, id: parts[1])
-        case ("images", 3) where post && parts[2] == "delete": return try deleteImage(c, id: parts[1])
-        case ("media", 3) where get: return try media(c, id: parts[1], variant: parts[2])
-        case ("profile", 1) where get: return try profilePage(c)
-        case ("profile", 1) where post: return try updateProfile(c)
-        case ("healthz", 1) where get: return .text("ok\n")
-        default:
-            if knownPaths.contains(parts.first ?? "") && !get && !post {
-                throw PageError(status: 405, title: "Method not allowed",
-                                message: "This page does not accept \(c.request.method) requests.")
-            }
+        switch router.match(method: c.request.method, path: c.request.path) {
+        case .found(let handler, let values):
+            return try handler(c, values)
+        case .wrongMethod:
+            throw PageError(status: 405, title: "Method not allowed",
+                            message: "This page does not accept \(c.request.method) requests.")
+        case .notFound:
             throw GalleryError.notFound
         }
     }
-
-    private let knownPaths: Set<String> = ["", "register", "confirm", "login", "logout", "upload",
-                                           "gallery", "images", "media", "profile", "healthz"]
 
     /// One place decides what each failure looks like to the user.
     func errorResponse(_ error: Error, context c: Context) -> Response {

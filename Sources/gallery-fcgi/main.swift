@@ -10,7 +10,7 @@ do {
     let backends = try Bootstrap.backends(config, environment: environment)
     let app = GalleryApp(
         services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
-                           identity: backends.identity),
+                           identity: backends.identity, catalog: backends.catalog),
         config: config, templates: try Templates(directory: config.templatesDirectory),
         secretKey: try Bootstrap.secretKey(config))
     let server = FastCGIServer(listen: config.listen, threads: config.threads, handler: app.handle)

@@ -3,14 +3,27 @@ import GalleryCore
 
 /// How an image appears in templates. Built per render; values are escaped by Mustache.
 enum ImageView {
-    static func tile(_ image: ImageRecord) -> [String: Any] {
+    /// Where a viewer reaches an image's page and bytes: directly, or through a share link
+    /// (of the image, or of an album holding it).
+    struct Access {
+        var page: String
+        var media: String
+        static func direct(_ id: String) -> Access { Access(page: "/images/\(id)", media: "/media/\(id)") }
+    }
+
+    static func tile(_ image: ImageRecord) -> [String: Any] { tile(image, access: .direct(image.id)) }
+
+    static func tile(_ image: ImageRecord, access: Access) -> [String: Any] {
         var tile: [String: Any] = [
             "id": image.id,
+            "link": access.page,
+            "media": access.media,
             "owner": image.ownerUsername,
-            "name": image.originalFilename,
-            "ready": image.status == .ready,
+            "name": image.title.isEmpty ? image.originalFilename : image.title,
+            "ready": image.status == .ready && !image.encrypted,
             "processing": image.status == .processing,
             "failed": image.status == .failed,
+            "encrypted": image.encrypted,
             "created": Formatting.timestamp(image.createdAt),
             "createdISO": Formatting.machineTime(image.createdAt),
         ]
@@ -22,21 +35,59 @@ enum ImageView {
         return tile
     }
 
-    static func details(_ image: ImageRecord, viewer: Profile?) -> [String: Any] {
-        var view = tile(image)
-        view["isOwner"] = viewer?.userID == image.ownerID
+    static func details(_ image: ImageRecord, viewer: Profile?, access: Access) -> [String: Any] {
+        let isOwner = viewer?.userID == image.ownerID
+        var view = tile(image, access: access)
+        view["isOwner"] = isOwner
+        view["filename"] = image.originalFilename
+        view["title"] = image.title
+        view["description"] = image.description
+        view["tags"] = image.tags.map { ["tag": $0] }
+        view["hasTags"] = !image.tags.isEmpty
+        view["tagText"] = image.tags.joined(separator: " ")
         view["status"] = image.status.rawValue
         view["format"] = image.format.rawValue.uppercased()
         view["size"] = Formatting.bytes(image.byteSize)
         view["width"] = image.width
         view["height"] = image.height
         view["visibility"] = image.visibility.rawValue
+        view["visibilityOptions"] = Visibility.allCases.map {
+            ["value": $0.rawValue, "label": label($0), "selected": $0 == image.visibility]
+        }
+        if isOwner, let token = image.shareToken { view["shareLink"] = "/s/\(token)" }
         if let reason = image.failureReason { view["failureReason"] = reason }
         if let d = image.derivatives {
             view["previewWidth"] = d.preview.width
             view["previewHeight"] = d.preview.height
+            if let m = d.metadata { view["exif"] = exif(m, showPosition: isOwner) }
         }
         return view
+    }
+
+    static func label(_ visibility: Visibility) -> String {
+        switch visibility {
+        case .public: return "Everyone (in Recent)"
+        case .unlisted: return "Anyone with the link"
+        case .private: return "Only me"
+        }
+    }
+
+    /// The camera facts; the position only for the owner (it tells where they were).
+    static func exif(_ m: PhotoMetadata, showPosition: Bool) -> [String: Any]? {
+        var facts: [[String: String]] = []
+        func add(_ name: String, _ value: String?) { if let value, !value.isEmpty { facts.append(["name": name, "value": value]) } }
+        let camera = [m.cameraMake, m.cameraModel].compactMap { $0 }.joined(separator: " ")
+        add("Camera", camera)
+        add("Lens", m.lens)
+        add("Exposure", m.exposureTime.map { "\($0) s" })
+        add("Aperture", m.fNumber.map { String(format: "f/%.1f", $0) })
+        add("ISO", m.iso.map(String.init))
+        add("Focal length", m.focalLength.map { String(format: "%.0f mm", $0) })
+        add("Taken", m.takenAt.map(Formatting.timestamp))
+        if showPosition, let lat = m.latitude, let lon = m.longitude {
+            add("Position (only you see this)", String(format: "%.5f, %.5f", lat, lon))
+        }
+        return facts.isEmpty ? nil : ["facts": facts]
     }
 }
 
@@ -55,9 +106,13 @@ extension GalleryApp {
         let user = try c.requireUser()
         let page = try services.metadata.images(ownerID: user.userID, cursor: c.request.query.first("cursor"),
                                                 limit: config.pageSize)
+        let albums = try services.catalog.albums(scope: .owner(user.userID), cursor: nil, limit: 100).items
         return c.page("gallery", title: "Your photos", [
             "images": page.items.map(ImageView.tile),
             "empty": page.items.isEmpty,
+            "selectable": true,
+            "albums": albums.map { ["id": $0.id, "title": $0.title] },
+            "hasAlbums": !albums.isEmpty,
             // Reload by itself while a thumbnail is being made (no script needed).
             "refresh": page.items.contains { $0.status == .processing },
             "next": page.next.map { "/gallery?cursor=" + Self.queryEscape($0) } as Any,
@@ -66,30 +121,28 @@ extension GalleryApp {
 
     func imagePage(_ c: Context, id: String) throws -> Response {
         let image = try visibleImage(id: id, viewer: c.user)
-        return c.page("image", title: image.originalFilename, [
-            "image": ImageView.details(image, viewer: c.user),
-            "refresh": image.status == .processing,
-        ])
+        return try imageDetailsPage(c, image, access: .direct(image.id))
     }
 
     func deleteImage(_ c: Context, id: String) throws -> Response {
-        let user = try c.requireUser()
+        let (_, image) = try ownImage(c, id: id)
         _ = try c.form()
-        guard let image = try services.metadata.image(id: Self.validID(id)), image.ownerID == user.userID else {
-            throw GalleryError.notFound
-        }
-        // Metadata first: from this moment nobody is served the image; then the bytes.
-        guard let removed = try services.metadata.deleteImage(id: image.id) else { throw GalleryError.notFound }
+        try removeImage(image)
+        return .redirect("/gallery")
+    }
+
+    /// Metadata first: from that moment nobody is served the image; then the bytes.
+    func removeImage(_ image: ImageRecord) throws {
+        guard let removed = try services.metadata.deleteImage(id: image.id) else { return }
         var keys = [removed.originalKey]
         if let d = removed.derivatives { keys += [d.thumbnail.key, d.preview.key] }
         do {
             try services.blobs.delete(keys: keys)
         } catch {
-            // The record is gone, so the blobs are unreachable; the orphans are logged by key
-            // (not secret) for `gallery` to sweep. The user's delete did succeed.
+            // The record is gone, so the blobs are unreachable; `gallery blobs sweep` removes
+            // such orphans. The user's delete did succeed.
             logger.error("image \(image.id) deleted but its blobs were not: \(error); keys: \(keys)")
         }
-        return .redirect("/gallery")
     }
 
     /// The image if the viewer may see it; otherwise `.notFound`, never "forbidden", so that

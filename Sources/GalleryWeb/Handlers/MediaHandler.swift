@@ -5,7 +5,11 @@ import GalleryCore
 /// (X-Accel-Redirect to an internal location, sendfile) or the browser fetches a presigned URL.
 extension GalleryApp {
     func media(_ c: Context, id: String, variant: String) throws -> Response {
-        let image = try visibleImage(id: id, viewer: c.user)
+        try serveMedia(try visibleImage(id: id, viewer: c.user), variant: variant)
+    }
+
+    /// The bytes of an image the caller has already authorized.
+    func serveMedia(_ image: ImageRecord, variant: String) throws -> Response {
         let key: String, contentType: String
         var downloadName: String?
         switch variant {
@@ -13,6 +17,11 @@ extension GalleryApp {
             guard image.status == .ready, let d = image.derivatives else { throw GalleryError.notFound }
             key = variant == "thumb.webp" ? d.thumbnail.key : d.preview.key
             contentType = "image/webp"
+        case "original" where image.encrypted:
+            // The Fernet token as stored: text the owner opens with their key.
+            key = image.originalKey
+            contentType = "application/octet-stream"
+            downloadName = Self.downloadName(image) + ".fernet"
         case "original":
             key = image.originalKey
             contentType = image.format.mimeType

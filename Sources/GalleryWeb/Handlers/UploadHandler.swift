@@ -1,18 +1,20 @@
 import Foundation
 import GalleryCore
+import GalleryCrypto
 import ImageInspection
 
 /// Uploads: the body streams from nginx through the multipart parser into temporary files
 /// (hashed on the way), every file is checked by content, then each is stored, recorded and
-/// queued. Either every file of the request is accepted or nothing is left behind.
+/// queued. Either every new file of the request is accepted or nothing is left behind.
 extension GalleryApp {
     func uploadPage(_ c: Context, errors: [String] = [], status: Int = 200) throws -> Response {
-        _ = try c.requireUser()
+        let user = try c.requireUser()
         return c.page("upload", status: status, title: "Upload photos", [
             "errors": errors,
             "hasErrors": !errors.isEmpty,
             "maxMB": config.maxUploadBytes / (1024 * 1024),
             "maxFiles": config.maxFilesPerUpload,
+            "visibilityOptions": Self.visibilityOptions(user.defaultVisibility),
         ])
     }
 
@@ -22,8 +24,22 @@ extension GalleryApp {
                         maxTotalBytes: config.maxRequestBytes)
     }
 
+    /// A checked upload: the files are images we accept, within the limits.
+    struct Received {
+        var fields: FormFields
+        var images: [(file: UploadedFile, info: ImageHeaderInfo)]
+    }
+
     func upload(_ c: Context) throws -> Response {
         let user = try c.requireUser()
+        return try receive(c) { received in
+            try storeUpload(c, user: user, received)
+        }
+    }
+
+    /// Streams the body into temporary files, checks the CSRF token and every file, and runs
+    /// `body` with the result; the temporary files are gone when it returns.
+    func receive(_ c: Context, body: (Received) throws -> Response) throws -> Response {
         if let length = c.request.contentLength, length > config.maxRequestBytes {
             throw ParseError.tooLarge("An upload may be at most \(config.maxRequestBytes / (1024 * 1024)) MB in all.")
         }
@@ -42,31 +58,75 @@ extension GalleryApp {
         guard !parsed.files.isEmpty else {
             return try uploadPage(c, errors: ["Choose at least one photo."], status: 400)
         }
-
-        var checked: [(UploadedFile, ImageHeaderInfo)] = []
+        var images: [(UploadedFile, ImageHeaderInfo)] = []
         var problems: [String] = []
         for file in parsed.files {
             switch inspect(file) {
-            case .success(let info): checked.append((file, info))
+            case .success(let info): images.append((file, info))
             case .failure(let message): problems.append("\(file.filename.isEmpty ? "A file" : file.filename): \(message)")
             }
         }
         guard problems.isEmpty else {
             return try uploadPage(c, errors: problems, status: 422)
         }
+        return try body(Received(fields: parsed.fields, images: images))
+    }
 
-        let visibility = Visibility(rawValue: parsed.fields.first("visibility") ?? "") ?? .public
-        var stored: [ImageRecord] = []
+    private func storeUpload(_ c: Context, user: Profile, _ received: Received) throws -> Response {
+        let encrypt = received.fields.first("encrypt") == "1"
+        let visibility = encrypt ? .private
+            : try Field.visibility(received.fields.first("visibility"), fallback: user.defaultVisibility)
+
+        // The same bytes twice (already stored, or twice in this request) are reported, not stored.
+        var fresh: [(file: UploadedFile, info: ImageHeaderInfo)] = []
+        var duplicates: [[String: Any]] = []
+        for item in received.images {
+            if let existing = try services.catalog.image(ownerID: user.userID, sha256: item.file.sha256) {
+                duplicates.append(["name": item.file.filename, "link": "/images/\(existing.id)",
+                                   "existing": existing.title.isEmpty ? existing.originalFilename : existing.title])
+            } else if fresh.contains(where: { $0.file.sha256 == item.file.sha256 }) {
+                duplicates.append(["name": item.file.filename, "link": "", "existing": "another file of this upload"])
+            } else {
+                fresh.append(item)
+            }
+        }
+        try checkQuota(user, adding: fresh.map(\.file))
+
+        var stored: [(image: ImageRecord, key: String?)] = []
         do {
-            for (file, info) in checked {
-                stored.append(try store(file, info: info, owner: user, visibility: visibility))
+            for (file, info) in fresh {
+                if encrypt {
+                    stored.append(try storeEncrypted(file, info: info, owner: user))
+                } else {
+                    stored.append((try store(file, info: info, owner: user, visibility: visibility), nil))
+                }
             }
         } catch {
-            for image in stored { undo(image) }
+            for item in stored { undo(item.image) }
             throw error
         }
-        logger.info("user \(user.userID) uploaded \(stored.count) image(s)")
-        return .redirect("/gallery")
+        logger.info("user \(user.userID) uploaded \(stored.count) image(s), \(duplicates.count) duplicate(s)")
+        if !encrypt && duplicates.isEmpty { return .redirect("/gallery") }
+        return c.page("upload-result", title: encrypt ? "Your keys" : "Uploaded", [
+            "encrypted": encrypt,
+            "stored": stored.map { item -> [String: Any] in
+                ["name": item.image.originalFilename, "link": "/images/\(item.image.id)", "key": item.key as Any]
+            },
+            "hasStored": !stored.isEmpty,
+            "duplicates": duplicates,
+            "hasDuplicates": !duplicates.isEmpty,
+        ])
+    }
+
+    private func checkQuota(_ user: Profile, adding files: [UploadedFile]) throws {
+        let usage = try services.catalog.usage(ownerID: user.userID)
+        let bytes = files.reduce(0) { $0 + $1.byteSize }
+        if usage.images + files.count > config.quotaImages {
+            throw GalleryError.tooLarge("Your gallery may hold \(config.quotaImages) photos; you have \(usage.images). Nothing was uploaded.")
+        }
+        if usage.bytes + bytes > config.quotaBytes {
+            throw GalleryError.tooLarge("Your gallery may hold \(Formatting.bytes(config.quotaBytes)); you use \(Formatting.bytes(usage.bytes)) and this upload is \(Formatting.bytes(bytes)). Nothing was uploaded.")
+        }
     }
 
     private func readBody(_ request: Request, into parser: MultipartParser) throws {
@@ -110,30 +170,55 @@ extension GalleryApp {
         return .success(info)
     }
 
-    private func store(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile,
-                       visibility: Visibility) throws -> ImageRecord {
+    private func newImage(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile, key: (String) -> String,
+                          status: ImageStatus, visibility: Visibility, encrypted: Bool) -> ImageRecord {
         let now = Date()
         let id = Identifiers.make(now: now)
-        let key = "originals/\(id.prefix(2))/\(id).\(info.format.fileExtension)"
-        let image = ImageRecord(id: id, ownerID: owner.userID, ownerUsername: owner.username,
-                                status: .processing, visibility: visibility, format: info.format,
-                                originalFilename: file.filename.isEmpty ? "photo.\(info.format.fileExtension)" : file.filename,
-                                byteSize: file.byteSize, width: info.width, height: info.height,
-                                sha256: file.sha256, originalKey: key, createdAt: now)
-        try services.blobs.put(key: key, file: file.file, contentType: info.format.mimeType)
+        return ImageRecord(id: id, ownerID: owner.userID, ownerUsername: owner.username,
+                           status: status, visibility: visibility, format: info.format,
+                           originalFilename: file.filename.isEmpty ? "photo.\(info.format.fileExtension)" : file.filename,
+                           byteSize: file.byteSize, width: info.width, height: info.height,
+                           sha256: file.sha256, originalKey: key(id), createdAt: now, encrypted: encrypted)
+    }
+
+    func store(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile, visibility: Visibility,
+               title: String = "") throws -> ImageRecord {
+        var image = newImage(file, info: info, owner: owner, key: { "originals/\($0.prefix(2))/\($0).\(info.format.fileExtension)" },
+                             status: .processing, visibility: visibility, encrypted: false)
+        image.title = title
+        try services.blobs.put(key: image.originalKey, file: file.file, contentType: info.format.mimeType)
         do {
             try services.metadata.putImage(image)
         } catch {
-            try? services.blobs.delete(keys: [key])  // best effort; the original error is what matters
+            try? services.blobs.delete(keys: [image.originalKey])  // best effort; the original error is what matters
             throw error
         }
         do {
-            try services.jobs.enqueue(imageID: id, kind: .thumbnails, availableAt: now)
+            try services.jobs.enqueue(imageID: image.id, kind: .thumbnails, availableAt: image.createdAt)
         } catch {
             undo(image)
             throw error
         }
         return image
+    }
+
+    /// "Encrypt with a key only I keep": the original is stored as a Fernet token under a new
+    /// key that is shown once and kept nowhere. No thumbnails (the server cannot see it).
+    private func storeEncrypted(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile) throws -> (ImageRecord, String) {
+        let key = Fernet.generateKey()
+        let image = newImage(file, info: info, owner: owner, key: { "originals/\($0.prefix(2))/\($0).fernet" },
+                             status: .ready, visibility: .private, encrypted: true)
+        let token = config.temporaryDirectory.appendingPathComponent("\(image.id).fernet")
+        defer { try? FileManager.default.removeItem(at: token) }  // a temp file
+        try Fernet.encrypt(file: file.file, to: token, key: key)
+        try services.blobs.put(key: image.originalKey, file: token, contentType: "application/octet-stream")
+        do {
+            try services.metadata.putImage(image)
+        } catch {
+            try? services.blobs.delete(keys: [image.originalKey])  // best effort; the original error is what matters
+            throw error
+        }
+        return (image, key)
     }
 
     /// Removes what `store` wrote for an image of a request that failed later.
@@ -144,5 +229,46 @@ extension GalleryApp {
         } catch {
             logger.error("could not undo upload of image \(image.id): \(error)")
         }
+    }
+
+    /// The profile picture: one photo, stored like any (private, thumbnailed by the worker).
+    func uploadAvatar(_ c: Context) throws -> Response {
+        var user = try c.requireUser()
+        return try receive(c) { received in
+            guard received.images.count == 1, let (file, info) = received.images.first else {
+                throw GalleryError.invalid("Choose one photo for your picture.")
+            }
+            try checkQuota(user, adding: [file])
+            let image = try store(file, info: info, owner: user, visibility: .private, title: "Profile picture")
+            user.avatarImageID = image.id
+            try services.catalog.updateProfileDetails(user)
+            return .redirect("/profile?done=avatar")
+        }
+    }
+
+    /// Opens an encrypted photo with the key its owner pasted. The plaintext is sent by the
+    /// responder itself (it exists only for this response) and never stored.
+    func decryptImage(_ c: Context, id: String) throws -> Response {
+        let (_, image) = try ownImage(c, id: id)
+        let key = (try c.form().first("key") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard image.encrypted else { throw GalleryError.notFound }
+        let token = config.temporaryDirectory.appendingPathComponent("\(image.id)-\(UUID().uuidString).fernet")
+        let plain = config.temporaryDirectory.appendingPathComponent("\(image.id)-\(UUID().uuidString).plain")
+        defer {
+            try? FileManager.default.removeItem(at: token)  // temp files
+            try? FileManager.default.removeItem(at: plain)
+        }
+        try services.blobs.download(key: image.originalKey, to: token)
+        do {
+            try Fernet.decrypt(file: token, to: plain, key: key)
+        } catch is FernetError {
+            throw PageError(status: 400, title: "Wrong key",
+                            message: "That key does not open this photo. Paste the whole key you were shown at upload.")
+        }
+        return Response(status: 200, headers: [
+            ("Content-Type", image.format.mimeType),
+            ("Content-Disposition", Self.attachment(Self.downloadName(image))),
+            ("Cache-Control", "no-store"),
+        ], body: [UInt8](try Data(contentsOf: plain)))
     }
 }

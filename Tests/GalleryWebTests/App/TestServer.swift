@@ -35,7 +35,8 @@ final class TestServer {
                             jobs: SQLiteJobQueue(database: database),
                             blobs: try FileBlobStore(root: config.blobDirectory),
                             identity: LocalIdentityProvider(database: database, mailer: mailer,
-                                                            siteURL: "http://test"))
+                                                            siteURL: "http://test"),
+                            catalog: SQLiteCatalogStore(database: database))
         app = GalleryApp(services: services, config: config,
                          templates: try Templates(directory: config.templatesDirectory),
                          secretKey: Array(repeating: 7, count: 32))
