@@ -1,4 +1,5 @@
 import CGD
+import CJPEG
 import Foundation
 import GalleryCore
 
@@ -37,15 +38,18 @@ final class GDImage {
         gdImageSaveAlpha(pointer, 1)
     }
 
-    /// A downscaled copy. gdImageCopyResampled averages each destination pixel's exact
-    /// footprint in the source (an area filter, alpha-weighted): no point sampling, no aliasing.
-    /// gdImageScale's filters were measured and refused: in libgd 2.3.3 they centre destination
-    /// pixel u on source u·f instead of (u + ½)·f − ½, a shift of (f − 1)/2 source pixels that
-    /// costs ~12 dB PSNR against a Lanczos reference at f ≈ 2.3 (bench/thumbnails/README.md).
+    /// A downscaled copy, through the JPEG decoder's Lanczos-3 reducer (premultiplied, so
+    /// transparency is kept without dark fringes). libgd's own resamplers were measured and
+    /// refused (bench/thumbnails/README.md): gdImageCopyResampled is an area average, ~1 dB
+    /// below libvips on thumbnails and the slowest step of the pipeline; gdImageScale's
+    /// filters centre destination pixel u on source u·f instead of (u + ½)·f − ½ in libgd
+    /// 2.3.3, a shift of (f − 1)/2 source pixels (~12 dB lost at f ≈ 2.3).
     func resized(width: Int, height: Int) throws -> GDImage {
         let result = try GDImage(width: width, height: height)
-        gdImageCopyResampled(result.pointer, pointer, 0, 0, 0, 0,
-                             Int32(width), Int32(height), Int32(self.width), Int32(self.height))
+        guard cjpeg_reduce_rows(rows, UInt32(self.width), UInt32(self.height),
+                                result.rows, UInt32(width), UInt32(height)) == 0 else {
+            throw GalleryError.tooLarge("cannot reduce a \(self.width)×\(self.height) image to \(width)×\(height)")
+        }
         return result
     }
 }

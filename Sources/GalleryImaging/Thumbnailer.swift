@@ -59,8 +59,8 @@ public enum Thumbnailer {
 
     /// Checks the file's type and header size again (an upload was checked, but the worker
     /// trusts nothing), refuses more than `maxPixels` before decoding anything, then decodes
-    /// (JPEG shrunk on load), makes the preview from the decoded image, turns it upright, and
-    /// makes the thumbnail from the preview.
+    /// to the preview's size (a JPEG shrunk on load and filtered while it decodes), turns it
+    /// upright, and makes the thumbnail and placeholder from the preview.
     /// Throws `GalleryError.invalid` for a file that is not a supported image or is corrupt,
     /// `.tooLarge` over the pixel limit, `.notFound` when the file cannot be opened.
     public static func make(file: URL, spec: ThumbnailSpec, maxPixels: Int) throws -> ThumbnailSet {
@@ -83,22 +83,18 @@ public enum Thumbnailer {
                             placeholder: placeholder, metadata: exif.metadata)
     }
 
-    /// The decoded image exists only in here, so it is freed before anything is encoded.
+    /// The preview-size image and the file's EXIF. For JPEG the decoder makes the preview
+    /// itself; other formats are decoded whole by libgd and resampled, the decoded image
+    /// living only in here so that it is freed before anything is encoded.
     private static func previewImage(file: URL, header: ImageHeaderInfo,
                                      longestEdge: Int) throws -> (GDImage, EXIFInfo) {
-        let decoded: GDImage
-        let block: [UInt8]?
-        // Target sizes come from the stored size, not the DCT-scaled one, so that rounding in
-        // the scaled decode does not change the output's size.
-        var sourceWidth = header.width, sourceHeight = header.height
         switch header.format {
         case .jpeg:
-            // Shrink on load only while at least 2× the preview remains for the resampler,
-            // whose filter needs the pixels; libjpeg's DCT scaling alone is blockier.
-            let target = min(longestEdge, max(header.width, header.height))
-            let result = try JPEGDecoder.decode(file: file, header: header, minimumLongestEdge: 2 * target)
-            decoded = result.image
-            block = result.exif
+            // The stored size, not a DCT-scaled one, decides the preview's size, so that the
+            // scaled decode's rounding never changes it.
+            let (width, height) = fitted(width: header.width, height: header.height, longestEdge: longestEdge)
+            let decoded = try JPEGDecoder.decode(file: file, header: header, width: width, height: height)
+            return (decoded.image, decoded.exif.map(EXIFReader.read) ?? EXIFInfo())
         case .png, .gif, .webp:
             let data: Data
             do {
@@ -106,15 +102,10 @@ public enum Thumbnailer {
             } catch {
                 throw GalleryError.notFound
             }
-            decoded = try GDDecoder.decode(data, header: header)
-            block = EmbeddedEXIF.find(in: data, format: header.format)
-            sourceWidth = decoded.width  // a GIF's first frame may be smaller than its screen
-            sourceHeight = decoded.height
+            let decoded = try GDDecoder.decode(data, header: header)  // a GIF's frame may be smaller than its screen
+            let exif = EmbeddedEXIF.find(in: data, format: header.format).map(EXIFReader.read) ?? EXIFInfo()
+            return (try downscaled(decoded, longestEdge: longestEdge), exif)
         }
-        let exif = block.map(EXIFReader.read) ?? EXIFInfo()
-        let (width, height) = fitted(width: sourceWidth, height: sourceHeight, longestEdge: longestEdge)
-        if decoded.width == width, decoded.height == height { return (decoded, exif) }
-        return (try decoded.resized(width: width, height: height), exif)
     }
 
     private static func downscaled(_ image: GDImage, longestEdge: Int) throws -> GDImage {

@@ -1,3 +1,4 @@
+import CGD
 import Foundation
 import GalleryCore
 @testable import GalleryImaging
@@ -5,9 +6,11 @@ import ImageInspection
 import XCTest
 
 final class JPEGDecoderTests: XCTestCase {
-    private func decode(_ data: Data, minimumLongestEdge: Int = .max) throws -> JPEGDecoder.Decoded {
+    /// A full-size decode.
+    private func decode(_ data: Data) throws -> JPEGDecoder.Decoded {
         let file = try write(data, named: "fixture.jpg", in: temporaryDirectory(for: self))
-        return try JPEGDecoder.decode(file: file, header: try ImageHeader.read(file: file), minimumLongestEdge: minimumLongestEdge)
+        let header = try ImageHeader.read(file: file)
+        return try JPEGDecoder.decode(file: file, header: header, width: header.width, height: header.height)
     }
 
     /// 4:2:2 chroma and both kinds of CMYK decode to the same pixels as the 4:4:4 original.
@@ -33,29 +36,50 @@ final class JPEGDecoderTests: XCTestCase {
         return result
     }
 
-    /// Shrink on load: 1/2 for a 2560-px minimum on a 6000-px photo, with EXIF kept.
-    func testDCTScaling() throws {
+    /// Shrink on load: 1280 px from a 6000-px photo decodes at 1/2 (2× headroom is left for
+    /// the filter), 320 px at 1/8, 3000 px at full size; all match libgd's own full decode,
+    /// reduced afterwards.
+    func testDCTScalingAndReduction() throws {
         let url = photo("photos/albums/text/craft-beer.jpg")
         let header = try ImageHeader.read(file: url)
-        let half = try JPEGDecoder.decode(file: url, header: header, minimumLongestEdge: 2560)
-        XCTAssertEqual(half.scaleDenominator, 2)
-        XCTAssertEqual([half.image.width, half.image.height], [3000, 2000])
-        let eighth = try JPEGDecoder.decode(file: url, header: header, minimumLongestEdge: 700)
-        XCTAssertEqual([eighth.image.width, eighth.image.height], [750, 500])
-        // The eighth-scale decode is the half-scale one, smaller.
-        let shrunk = try half.image.resized(width: 750, height: 500)
-        XCTAssertLessThan(eighth.image.meanDifference(from: shrunk), 4)
-
-        let exif = try JPEGDecoder.decode(file: photo("orientation/Landscape_6.jpg"),
-                                          header: try ImageHeader.read(file: photo("orientation/Landscape_6.jpg")),
-                                          minimumLongestEdge: 100).exif
+        let data = try Data(contentsOf: url)
+        let full = GDImage(owning: try XCTUnwrap(data.withUnsafeBytes {
+            gdImageCreateFromJpegPtr(Int32($0.count), UnsafeMutableRawPointer(mutating: $0.baseAddress))
+        }))
+        for (width, height, denominator) in [(1280, 853, 2), (320, 213, 8), (3000, 2000, 1)] {
+            let decoded = try JPEGDecoder.decode(file: url, header: header, width: width, height: height)
+            XCTAssertEqual(decoded.scaleDenominator, denominator)
+            XCTAssertEqual([decoded.image.width, decoded.image.height], [width, height])
+            let reference = try full.resized(width: width, height: height)
+            let difference = decoded.image.meanDifference(from: reference)
+            XCTAssertLessThan(difference, 3, "\(width)×\(height) differs by \(difference)")
+            XCTAssertEqual(decoded.image.pixel(width / 2, height / 2).alpha, 0)
+        }
+        let landscape = photo("orientation/Landscape_6.jpg")
+        let exif = try JPEGDecoder.decode(file: landscape, header: try ImageHeader.read(file: landscape), width: 100, height: 150).exif
         XCTAssertEqual(EXIFReader.read(try XCTUnwrap(exif)).orientation, .rotatedLeft)
+    }
+
+    /// Reduction keeps the picture in place: a sharp edge lands where it should.
+    func testReductionIsCentred() throws {
+        // A 4:4:4 JPEG whose left 300 of 600 columns are black: at 200 px the edge is at 100.
+        let image = try GDImage(width: 600, height: 40)
+        gdImageFilledRectangle(image.pointer, 0, 0, 599, 39, 0x00FF_FFFF)
+        gdImageFilledRectangle(image.pointer, 0, 0, 299, 39, 0)
+        var size: Int32 = 0
+        let bytes = try XCTUnwrap(gdImageJpegPtr(image.pointer, &size, 95))
+        let file = try write(Data(bytes: bytes, count: Int(size)), named: "edge.jpg", in: temporaryDirectory(for: self))
+        gdFree(bytes)
+        let reduced = try JPEGDecoder.decode(file: file, header: try ImageHeader.read(file: file), width: 200, height: 13).image
+        XCTAssertLessThan(reduced.pixel(98, 6).r, 16)
+        XCTAssertGreaterThan(reduced.pixel(101, 6).r, 239)
+        XCTAssertEqual(reduced.pixel(99, 6).r + reduced.pixel(100, 6).r, 255, accuracy: 24, "symmetric about the edge")
     }
 
     /// A header that disagrees with what libjpeg reads is refused.
     func testHeaderMismatchIsRefused() throws {
         let url = photo("photos/albums/nature/silver_fir.jpg")
         let wrong = ImageHeaderInfo(format: .jpeg, width: 10, height: 10)
-        XCTAssertThrowsError(try JPEGDecoder.decode(file: url, header: wrong, minimumLongestEdge: 100))
+        XCTAssertThrowsError(try JPEGDecoder.decode(file: url, header: wrong, width: 10, height: 10))
     }
 }

@@ -35,7 +35,8 @@ final class ThumbnailerTests: XCTestCase {
         }
     }
 
-    /// The preview looks like the photo: compared with libgd's own full decode, downscaled.
+    /// The preview looks like the photo: compared with libgd's own full decode, reduced after
+    /// decoding rather than while.
     func testPreviewMatchesTheFullDecode() throws {
         let url = photo("photos/albums/text/handwritten-notes.jpg")
         let set = try Thumbnailer.make(file: url, spec: spec, maxPixels: 50_000_000)

@@ -30,13 +30,22 @@ const char *cjpeg_error(const cjpeg_decoder *decoder);
 int cjpeg_read_header(cjpeg_decoder *decoder, cjpeg_header *header);
 
 /* Starts decoding at 1/scale_denom of the stored size (1, 2, 4 or 8, libjpeg's DCT scaling)
- * and gives the output size. */
-int cjpeg_start(cjpeg_decoder *decoder, unsigned scale_denom,
+ * and gives the output size. `resampling` says the output will be resampled further, so
+ * chroma may be upsampled the cheap way (no visible difference after a 1.5x reduction). */
+int cjpeg_start(cjpeg_decoder *decoder, unsigned scale_denom, int resampling,
                 unsigned *output_width, unsigned *output_height);
 
-/* Decodes every output row into `rows` (output_height row pointers of output_width ints), in
- * libgd's truecolor layout: 0x00RRGGBB, alpha 0 (opaque). Grey and CMYK (plain or Adobe's
- * inverted) become RGB. A file that ends early is an error, not a grey bottom. */
-int cjpeg_read_rows(cjpeg_decoder *decoder, int **rows);
+/* Decodes every row into `rows`: `height` row pointers of `width` ints in libgd's truecolor
+ * layout, 0x00RRGGBB with alpha 0 (opaque). Grey and CMYK (plain or Adobe's inverted) become
+ * RGB. When width x height is smaller than the started output size, rows are reduced with a
+ * Lanczos-3 filter as they are decoded, so the full-size image never exists in memory.
+ * A file that ends early is an error, not a grey bottom. */
+int cjpeg_read_rows(cjpeg_decoder *decoder, int **rows, unsigned width, unsigned height);
+
+/* The same Lanczos-3 reduction for rows already in memory (libgd's layout, alpha included,
+ * filtered premultiplied): the thumbnail made from the preview, and images libgd decoded.
+ * Returns -1 when out of memory or the sizes are not a reduction. */
+int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source_height,
+                      int **destination, unsigned width, unsigned height);
 
 #endif

@@ -1,0 +1,19 @@
+#ifndef CJPEG_LANCZOS_H
+#define CJPEG_LANCZOS_H
+
+/* A streaming Lanczos-3 reducer: source rows go in top to bottom, each
+ * destination row comes out as soon as the source rows under its filter have arrived. Only
+ * a window of horizontally reduced rows is kept, never the source image. */
+typedef struct lanczos_reducer lanczos_reducer;
+
+/* NULL when out of memory. Sizes must be non-zero; the destination no larger. */
+lanczos_reducer *lanczos_create(unsigned src_width, unsigned src_height,
+                                unsigned dst_width, unsigned dst_height);
+void lanczos_destroy(lanczos_reducer *reducer);
+
+/* Feeds the next source row (src_width pixels in libgd's layout, 0xAARRGGBB with 7-bit
+ * transparency) and writes every destination row it completes into dst_rows (dst_height row
+ * pointers of dst_width ints, same layout). */
+void lanczos_push_row(lanczos_reducer *reducer, const int *row, int **dst_rows);
+
+#endif
