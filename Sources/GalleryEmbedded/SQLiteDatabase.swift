@@ -89,6 +89,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
             }
             for (index, sql) in Schema.migrations.enumerated() where index >= version {
                 try db.execute(sql)
+                try Schema.backfills[index]?(db)
             }
             if version < Schema.migrations.count {
                 try db.execute("PRAGMA user_version = \(Schema.migrations.count)")

@@ -12,15 +12,16 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: Profiles
 
-    public func createProfile(_ profile: Profile) throws {
+    public func createProfile(_ p: Profile) throws {
         do {
             try database.read {
-                try $0.run("""
-                    INSERT INTO profiles (user_id, username, email, display_name, created_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    """, [profile.userID, profile.username, profile.email, profile.displayName, profile.createdAt])
+                try $0.run("INSERT INTO profiles (\(Self.profileColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                    p.userID, p.username, p.email, p.displayName, p.createdAt, p.bio, p.address, p.phone,
+                    p.avatarImageID, p.defaultVisibility.rawValue, p.deletedAt,
+                ])
             }
         } catch GalleryError.conflict(let message) {
+            if message.contains("FOREIGN KEY") { throw GalleryError.invalid("The avatar is no photo of this user.") }
             throw GalleryError.conflict(message.contains("username") ? "That username is taken." : "That user already has a profile.")
         }
     }
@@ -44,11 +45,19 @@ public final class SQLiteMetadataStore: MetadataStore {
         guard changed == 1 else { throw GalleryError.notFound }
     }
 
-    private static let profileColumns = "user_id, username, email, display_name, created_at"
+    static let profileColumns = """
+        user_id, username, email, display_name, created_at, bio, address, phone, avatar_image_id, \
+        default_visibility, deleted_at
+        """
 
-    private static func profile(_ row: SQLiteRow) -> Profile {
-        Profile(userID: row.string(0), username: row.string(1), email: row.string(2),
-                displayName: row.string(3), createdAt: row.date(4))
+    static func profile(_ row: SQLiteRow) throws -> Profile {
+        guard let visibility = Visibility(rawValue: row.string(9)) else {
+            throw GalleryError.unavailable("sqlite: profile \(row.string(0)) has an unknown default visibility")
+        }
+        return Profile(userID: row.string(0), username: row.string(1), email: row.string(2),
+                       displayName: row.string(3), createdAt: row.date(4), bio: row.string(5),
+                       address: row.string(6), phone: row.string(7), avatarImageID: row.optionalString(8),
+                       defaultVisibility: visibility, deletedAt: row.optionalDate(10))
     }
 
     // MARK: Sessions
@@ -92,22 +101,19 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: Images
 
+    /// Also indexes its terms for search. Throws `.invalid` for details `CatalogStore` would
+    /// refuse (and for a public encrypted photo), `.notFound` while the owner's account is
+    /// being removed (an upload racing the confirmation must not appear in public).
     public func putImage(_ image: ImageRecord) throws {
-        let d = image.derivatives
-        let m = d?.metadata
+        try CatalogRules.checkDetails(title: image.title, description: image.description, tags: image.tags)
+        try CatalogRules.checkVisibility(image.visibility, encrypted: image.encrypted)
         do {
-            try database.read {
-                try $0.run("INSERT INTO images (\(Self.imageColumns)) VALUES (\(Self.imagePlaceholders))", [
-                    image.id, image.ownerID, image.ownerUsername, image.status.rawValue,
-                    image.visibility.rawValue, image.format.rawValue, image.originalFilename,
-                    image.byteSize, image.width, image.height, image.sha256, image.originalKey,
-                    d?.thumbnail.key, d?.thumbnail.width, d?.thumbnail.height, d?.thumbnail.byteSize,
-                    d?.preview.key, d?.preview.width, d?.preview.height, d?.preview.byteSize,
-                    d?.placeholder, m != nil,
-                    m?.cameraMake, m?.cameraModel, m?.lens, m?.exposureTime, m?.fNumber, m?.iso,
-                    m?.focalLength, m?.takenAt, m?.latitude, m?.longitude,
-                    image.failureReason, image.createdAt,
-                ])
+            try database.write { db in
+                if try db.queryFirst(Self.ownerIsDeleted, [image.ownerID], { _ in true }) == true {
+                    throw GalleryError.notFound
+                }
+                try db.run(Self.insertImage, ImageRows.arguments(image))
+                try ImageRows.insertTerms(db, imageID: image.id, terms: CatalogRules.terms(of: image))
             }
         } catch GalleryError.conflict {
             throw GalleryError.conflict("An image with this id exists.")
@@ -116,14 +122,15 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func image(id: String) throws -> ImageRecord? {
         try database.read {
-            try $0.queryFirst(Self.imageByID, [id], Self.image)
+            try $0.queryFirst(ImageRows.byID, [id], ImageRows.image)
         }
     }
 
+    /// Also indexes the camera's words for search.
     public func markImageReady(id: String, derivatives d: ImageDerivatives) throws {
         let m = d.metadata
-        let changed = try database.read {
-            try $0.run("""
+        try database.write { db in
+            let changed = try db.run("""
                 UPDATE images SET status = 'ready', failure_reason = NULL,
                     thumb_key = ?, thumb_width = ?, thumb_height = ?, thumb_bytes = ?,
                     preview_key = ?, preview_width = ?, preview_height = ?, preview_bytes = ?,
@@ -138,8 +145,9 @@ public final class SQLiteMetadataStore: MetadataStore {
                     m?.cameraMake, m?.cameraModel, m?.lens, m?.exposureTime, m?.fNumber,
                     m?.iso, m?.focalLength, m?.takenAt, m?.latitude, m?.longitude, id,
                 ])
+            guard changed == 1 else { throw GalleryError.notFound }
+            try ImageRows.reindex(db, imageID: id)
         }
-        guard changed == 1 else { throw GalleryError.notFound }
     }
 
     public func markImageFailed(id: String, reason: String) throws {
@@ -149,10 +157,12 @@ public final class SQLiteMetadataStore: MetadataStore {
         guard changed == 1 else { throw GalleryError.notFound }
     }
 
+    /// Foreign keys take the image out of every album and the search terms, and clear an
+    /// album cover or avatar that was this image, in the same statement.
     @discardableResult
     public func deleteImage(id: String) throws -> ImageRecord? {
         try database.read {
-            try $0.queryFirst("DELETE FROM images WHERE id = ? RETURNING \(Self.imageColumns)", [id], Self.image)
+            try $0.queryFirst("DELETE FROM images WHERE id = ? RETURNING \(ImageRows.columns)", [id], ImageRows.image)
         }
     }
 
@@ -167,57 +177,20 @@ public final class SQLiteMetadataStore: MetadataStore {
     private func page(_ sql: String, value: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let after = try KeysetCursor.decode(cursor)
         let limit = try KeysetCursor.checkedLimit(limit)
-        let rows = try database.read { try $0.query(sql, [value, after.createdAt, after.id, limit + 1], Self.image) }
+        let rows = try database.read { try $0.query(sql, [value, after.createdAt, after.id, limit + 1], ImageRows.image) }
         return KeysetCursor.page(rows, limit: limit) { KeysetCursor(createdAt: $0.createdAt.milliseconds, id: $0.id) }
     }
 
     // The hot statements, built once: they key the per-connection statement cache.
-    private static let imageByID = "SELECT \(imageColumns) FROM images WHERE id = ?"
+    private static let insertImage = "INSERT INTO images (\(ImageRows.columns)) VALUES (\(ImageRows.placeholders))"
+    private static let ownerIsDeleted = "SELECT 1 FROM profiles WHERE user_id = ? AND deleted_at IS NOT NULL"
     /// One range scan of the (filter, created_at DESC, id DESC) index; see `KeysetCursor`.
-    private static func pageSQL(filter: String) -> String {
+    static func pageSQL(filter: String) -> String {
         """
-        SELECT \(imageColumns) FROM images WHERE \(filter) AND (created_at, id) < (?, ?)
+        SELECT \(ImageRows.columns) FROM images WHERE \(filter) AND (created_at, id) < (?, ?)
         ORDER BY created_at DESC, id DESC LIMIT ?
         """
     }
     private static let ownerPage = pageSQL(filter: "owner_id = ?")
     private static let feedPage = pageSQL(filter: "visibility = ?")
-
-    private static let imageColumns = """
-        id, owner_id, owner_username, status, visibility, format, original_filename, \
-        byte_size, width, height, sha256, original_key, \
-        thumb_key, thumb_width, thumb_height, thumb_bytes, \
-        preview_key, preview_width, preview_height, preview_bytes, \
-        placeholder, has_photo_metadata, \
-        camera_make, camera_model, lens, exposure_time, f_number, iso, focal_length, taken_at, latitude, longitude, \
-        failure_reason, created_at
-        """
-    private static let imagePlaceholders = Array(repeating: "?", count: 34).joined(separator: ", ")
-
-    private static func image(_ row: SQLiteRow) throws -> ImageRecord {
-        guard let status = ImageStatus(rawValue: row.string(3)),
-              let visibility = Visibility(rawValue: row.string(4)),
-              let format = ImageFormat(rawValue: row.string(5)) else {
-            throw GalleryError.unavailable("sqlite: image \(row.string(0)) has an unknown status, visibility or format")
-        }
-        var derivatives: ImageDerivatives?
-        if let thumbKey = row.optionalString(12), let previewKey = row.optionalString(16) {
-            let metadata = row.bool(21) ? PhotoMetadata(
-                cameraMake: row.optionalString(22), cameraModel: row.optionalString(23),
-                lens: row.optionalString(24), exposureTime: row.optionalString(25),
-                fNumber: row.optionalDouble(26), iso: row.optionalInt(27),
-                focalLength: row.optionalDouble(28), takenAt: row.optionalDate(29),
-                latitude: row.optionalDouble(30), longitude: row.optionalDouble(31)) : nil
-            derivatives = ImageDerivatives(
-                thumbnail: Derivative(key: thumbKey, width: row.int(13), height: row.int(14), byteSize: row.int(15)),
-                preview: Derivative(key: previewKey, width: row.int(17), height: row.int(18), byteSize: row.int(19)),
-                placeholder: row.optionalString(20), metadata: metadata)
-        }
-        return ImageRecord(
-            id: row.string(0), ownerID: row.string(1), ownerUsername: row.string(2), status: status,
-            visibility: visibility, format: format, originalFilename: row.string(6),
-            byteSize: row.int(7), width: row.int(8), height: row.int(9), sha256: row.string(10),
-            originalKey: row.string(11), derivatives: derivatives,
-            failureReason: row.optionalString(32), createdAt: row.date(33))
-    }
 }

@@ -96,5 +96,79 @@ enum Schema {
             created_at    INTEGER NOT NULL
         );
         """,
+        // The catalog: details, tags and share links of photos, profile details, albums,
+        // search terms. Foreign keys clean up after a deleted image: its memberships and
+        // terms go with it, and an album cover or avatar that was it becomes NULL.
+        """
+        ALTER TABLE images ADD COLUMN title       TEXT NOT NULL DEFAULT '';
+        ALTER TABLE images ADD COLUMN description TEXT NOT NULL DEFAULT '';
+        -- Normalised tags hold no spaces: kept space-separated, in the owner's order.
+        ALTER TABLE images ADD COLUMN tags        TEXT NOT NULL DEFAULT '';
+        ALTER TABLE images ADD COLUMN encrypted   INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE images ADD COLUMN share_token TEXT;
+        CREATE UNIQUE INDEX images_by_share_token ON images (share_token) WHERE share_token IS NOT NULL;
+        -- Duplicate uploads; quotas.
+        CREATE INDEX images_by_owner_sha256 ON images (owner_id, sha256);
+        -- A public page: one owner's public photos, newest first.
+        CREATE INDEX images_by_owner_visibility ON images (owner_id, visibility, created_at DESC, id DESC);
+
+        ALTER TABLE profiles ADD COLUMN bio                TEXT NOT NULL DEFAULT '';
+        ALTER TABLE profiles ADD COLUMN address            TEXT NOT NULL DEFAULT '';
+        ALTER TABLE profiles ADD COLUMN phone              TEXT NOT NULL DEFAULT '';
+        ALTER TABLE profiles ADD COLUMN avatar_image_id    TEXT REFERENCES images (id) ON DELETE SET NULL;
+        ALTER TABLE profiles ADD COLUMN default_visibility TEXT NOT NULL DEFAULT 'public';
+        ALTER TABLE profiles ADD COLUMN deleted_at         INTEGER;
+
+        -- Search: one row per term of an image (CatalogRules.terms: t:<tag>, w:<word>,
+        -- c:<camera word>). Scopes are columns of images, so a visibility change touches no term.
+        CREATE TABLE image_terms (
+            term     TEXT NOT NULL,
+            image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+            PRIMARY KEY (term, image_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX image_terms_by_image ON image_terms (image_id);
+
+        CREATE TABLE albums (
+            id             TEXT PRIMARY KEY,
+            owner_id       TEXT NOT NULL,
+            owner_username TEXT NOT NULL,
+            title          TEXT NOT NULL,
+            description    TEXT NOT NULL,
+            visibility     TEXT NOT NULL,
+            share_token    TEXT,
+            cover_image_id TEXT REFERENCES images (id) ON DELETE SET NULL,
+            sort_order     TEXT NOT NULL,
+            created_at     INTEGER NOT NULL,
+            updated_at     INTEGER NOT NULL
+        );
+        CREATE INDEX albums_by_owner ON albums (owner_id, created_at DESC, id DESC);
+        CREATE INDEX albums_by_owner_visibility ON albums (owner_id, visibility, created_at DESC, id DESC);
+        CREATE INDEX albums_by_visibility ON albums (visibility, created_at DESC, id DESC);
+        CREATE UNIQUE INDEX albums_by_share_token ON albums (share_token) WHERE share_token IS NOT NULL;
+        CREATE INDEX albums_by_cover ON albums (cover_image_id) WHERE cover_image_id IS NOT NULL;
+        CREATE INDEX profiles_by_avatar ON profiles (avatar_image_id) WHERE avatar_image_id IS NOT NULL;
+
+        CREATE TABLE album_images (
+            album_id TEXT NOT NULL REFERENCES albums (id) ON DELETE CASCADE,
+            image_id TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+            added_at INTEGER NOT NULL,
+            PRIMARY KEY (album_id, image_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX album_images_by_image ON album_images (image_id);
+        """,
+    ]
+
+    /// Work a migration needs that SQL cannot do, run right after it in the same transaction
+    /// (by index into `migrations`).
+    static let backfills: [Int: (SQLiteConnection) throws -> Void] = [
+        // Photos processed before search existed have camera words to index.
+        // (Only the columns of this version: later migrations must not break it.)
+        1: { db in
+            let rows = try db.query("SELECT id, camera_make, camera_model FROM images WHERE has_photo_metadata = 1") {
+                ($0.string(0), CatalogRules.terms(tags: [], title: "", description: "",
+                                                  cameraMake: $0.optionalString(1), cameraModel: $0.optionalString(2)))
+            }
+            for (id, terms) in rows where !terms.isEmpty { try ImageRows.insertTerms(db, imageID: id, terms: terms) }
+        },
     ]
 }

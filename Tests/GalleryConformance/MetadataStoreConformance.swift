@@ -90,6 +90,45 @@ public final class MetadataStoreConformance {
         assertThrows(.conflict(""), "same id") { try store.putImage(image) }
     }
 
+    /// The catalog's fields (details, tags, encryption, share link; profile details) are kept
+    /// by the metadata store's own writes and reads.
+    public func testCatalogFieldsRoundTrip() throws {
+        var image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
+        image.title = "Tower <b>bridge</b> at dusk"
+        image.description = "Long exposure.\nÜber 30 s — 夜"
+        image.tags = ["london", "night", "long-exposure", "b_w"]
+        image.shareToken = "token-Aa0_-xyz0123456789"
+        image.visibility = .unlisted
+        try store.putImage(image)
+        XCTAssertEqual(try store.image(id: "img1"), image)
+
+        var locked = Self.image(id: "img2", owner: "u1", createdAt: wholeMilliseconds())
+        locked.encrypted = true
+        locked.visibility = .private
+        try store.putImage(locked)
+        XCTAssertEqual(try store.image(id: "img2"), locked)
+        var exposed = Self.image(id: "img3", owner: "u1", createdAt: wholeMilliseconds())
+        exposed.encrypted = true
+        assertThrows(.invalid(""), "an encrypted photo is never public") { try store.putImage(exposed) }
+        XCTAssertNil(try store.image(id: "img3"))
+
+        var alice = Self.profile("alice")
+        try store.putImage(Self.image(id: "avatar", owner: alice.userID, createdAt: wholeMilliseconds()))
+        alice.bio = "Birds & <i>trains</i>"
+        alice.address = "1 Main St\nSpringfield"
+        alice.phone = "+41 44 000 00 00"
+        alice.avatarImageID = "avatar"
+        alice.defaultVisibility = .unlisted
+        alice.deletedAt = wholeMilliseconds()
+        try store.createProfile(alice)
+        XCTAssertEqual(try store.profile(userID: alice.userID), alice)
+        XCTAssertEqual(try store.profile(username: "alice"), alice)
+        let bob = Self.profile("bob")
+        try store.createProfile(bob)
+        XCTAssertEqual(try store.profile(userID: bob.userID)?.defaultVisibility, .public, "the defaults")
+        XCTAssertEqual(try store.profile(userID: bob.userID), bob)
+    }
+
     public func testMarkImageReady() throws {
         let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
         try store.putImage(image)
