@@ -3,9 +3,9 @@ import GalleryCore
 
 /// What the catalog accepts, and how text becomes search terms.
 ///
-/// The AWS backend keeps the same rules in GalleryAWS/DynamoDB/CatalogRules.swift (the
-/// modules share no code but GalleryCore); `CatalogStoreConformance` checks that both
-/// backends answer alike. The web layer normalises and validates first: these checks only
+/// The AWS backend keeps the same rules in GalleryAWS/DynamoDB/CatalogRules.swift, a copy of
+/// this file (the modules share no code but GalleryCore): change both. `CatalogStoreConformance`
+/// checks that both backends answer alike. The web layer normalises and validates first: these checks only
 /// refuse what should never reach a store.
 enum CatalogRules {
     static let maxTitle = 200
@@ -21,6 +21,9 @@ enum CatalogRules {
     static let maxTermLength = 64
     /// Words and camera words in one search.
     static let maxSearchTerms = 16
+    /// Albums one photo may be in (DynamoDB removes a photo from all of them in one
+    /// transaction of at most 100 writes).
+    static let maxAlbumsPerImage = 40
 
     static func checkDetails(title: String, description: String, tags: [String]) throws {
         guard title.count <= maxTitle else { throw GalleryError.invalid("A title has at most \(maxTitle) characters.") }
@@ -64,6 +67,16 @@ enum CatalogRules {
     /// An encrypted photo has nothing the public could look at.
     static func checkVisibility(_ visibility: Visibility, encrypted: Bool) throws {
         if encrypted && visibility == .public { throw GalleryError.invalid("An encrypted photo cannot be public.") }
+    }
+
+    /// Share tokens are random: 16–128 characters of base64url.
+    static func isShareToken(_ token: String) -> Bool {
+        (16...128).contains(token.utf8.count)
+            && token.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+    }
+
+    static func checkShareToken(_ token: String?) throws {
+        if let token, !isShareToken(token) { throw GalleryError.invalid("A share token is 16–128 characters of base64url.") }
     }
 
     // MARK: Search terms
@@ -116,5 +129,12 @@ enum CatalogRules {
         }
         if terms.isEmpty && query.takenFrom == nil && query.takenTo == nil { return nil }
         return terms
+    }
+}
+
+private extension UInt8 {
+    var isASCIILetterOrDigit: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }

@@ -37,6 +37,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     }
 
     public func setShareToken(imageID: String, token: String?) throws {
+        try CatalogRules.checkShareToken(token)
         let changed = try database.read {
             try $0.run("UPDATE images SET share_token = ? WHERE id = ?", [token, imageID])
         }
@@ -45,7 +46,8 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     /// The image whatever its visibility: the caller decides what a link may show.
     public func image(shareToken: String) throws -> ImageRecord? {
-        try database.read {
+        guard CatalogRules.isShareToken(shareToken) else { return nil }
+        return try database.read {
             try $0.queryFirst("SELECT \(ImageRows.columns) FROM images WHERE share_token = ?", [shareToken], ImageRows.image)
         }
     }
@@ -121,12 +123,18 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     // MARK: Albums
 
+    /// `.notFound` while the owner's account is being removed.
     public func createAlbum(_ album: Album) throws {
         try CatalogRules.checkAlbum(title: album.title, description: album.description)
+        try CatalogRules.checkShareToken(album.shareToken)
         guard album.coverImageID == nil else { throw GalleryError.invalid("A new album has no photo to be its cover.") }
         do {
-            try database.read {
-                try $0.run("""
+            try database.write { db in
+                guard try db.queryFirst("SELECT 1 FROM profiles WHERE user_id = ? AND deleted_at IS NOT NULL",
+                                        [album.ownerID], { _ in true }) != true else {
+                    throw GalleryError.notFound
+                }
+                try db.run("""
                     INSERT INTO albums (id, owner_id, owner_username, title, description, visibility, share_token,
                                         cover_image_id, sort_order, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
@@ -145,7 +153,8 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     /// The album whatever its visibility: the caller decides what a link may show.
     public func album(shareToken: String) throws -> Album? {
-        try database.read {
+        guard CatalogRules.isShareToken(shareToken) else { return nil }
+        return try database.read {
             try $0.queryFirst("SELECT \(Self.albumColumns) FROM albums WHERE share_token = ?", [shareToken], Self.album)
         }
     }
@@ -153,6 +162,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     /// The cover must be a photo of the album (`.invalid`).
     public func updateAlbum(_ album: Album) throws {
         try CatalogRules.checkAlbum(title: album.title, description: album.description)
+        try CatalogRules.checkShareToken(album.shareToken)
         do {
             try database.write { db in
                 guard try db.queryFirst("SELECT 1 FROM albums WHERE id = ?", [album.id], { _ in true }) == true else {
@@ -211,8 +221,12 @@ public final class SQLiteCatalogStore: CatalogStore {
                 guard try db.queryFirst("SELECT owner_id FROM images WHERE id = ?", [id], { $0.string(0) }) == owner else {
                     throw GalleryError.notFound
                 }
-                try db.run("INSERT OR IGNORE INTO album_images (album_id, image_id, added_at) VALUES (?, ?, ?)",
-                           [albumID, id, now])
+                let added = try db.run("INSERT OR IGNORE INTO album_images (album_id, image_id, added_at) VALUES (?, ?, ?)",
+                                       [albumID, id, now])
+                if added == 1, try db.queryFirst("SELECT COUNT(*) FROM album_images WHERE image_id = ?", [id], { $0.int(0) })
+                    ?? 0 > CatalogRules.maxAlbumsPerImage {
+                    throw GalleryError.invalid("A photo can be in at most \(CatalogRules.maxAlbumsPerImage) albums.")
+                }
             }
         }
     }

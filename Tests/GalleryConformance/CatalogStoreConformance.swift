@@ -258,6 +258,11 @@ public final class CatalogStoreConformance {
         try catalog.setShareToken(imageID: "t2", token: "second-token-1234567890")
         XCTAssertEqual(try catalog.image(shareToken: "second-token-1234567890")?.id, "t2")
         assertThrows(.notFound) { try catalog.setShareToken(imageID: "missing", token: "x-token-1234567890") }
+        for bad in ["", "short", "has space in it 12345", String(repeating: "a", count: 129), "percent%2Fencoded-123"] {
+            assertThrows(.invalid(""), "token \(bad.debugDescription)") { try catalog.setShareToken(imageID: "t2", token: bad) }
+            XCTAssertNil(try catalog.image(shareToken: bad))
+            XCTAssertNil(try catalog.album(shareToken: bad))
+        }
         try metadata.deleteImage(id: "t2")
         XCTAssertNil(try catalog.image(shareToken: "second-token-1234567890"), "a deleted photo's link leads nowhere")
 
@@ -376,6 +381,20 @@ public final class CatalogStoreConformance {
         XCTAssertEqual(try catalog.album(id: "al2")?.imageCount, 0)
         XCTAssertEqual(try albumIDs("al1"), ["m2"])
         XCTAssertEqual(try albumIDs("al2"), [])
+    }
+
+    public func testAlbumsPerPhotoLimit() throws {
+        try put("p1", owner: "alice", at: 0)
+        try put("p2", owner: "alice", at: 1)
+        for i in 0..<41 { try catalog.createAlbum(Self.album(String(format: "al%02d", i), owner: "alice", at: base)) }
+        for i in 0..<40 { try catalog.addToAlbum(albumID: String(format: "al%02d", i), imageIDs: ["p1"]) }
+        try catalog.addToAlbum(albumID: "al00", imageIDs: ["p1"])  // already in it: no new album
+        assertThrows(.invalid(""), "a photo is in at most 40 albums") { try catalog.addToAlbum(albumID: "al40", imageIDs: ["p2", "p1"]) }
+        XCTAssertEqual(try catalog.album(id: "al40")?.imageCount, 0, "a refused add changes nothing")
+        XCTAssertEqual(try catalog.albums(containing: "p1", limit: 100).count, 40)
+        try metadata.deleteImage(id: "p1")
+        XCTAssertEqual(try catalog.album(id: "al39")?.imageCount, 0, "deleting leaves every one of its albums")
+        XCTAssertEqual(try catalog.album(id: "al00")?.imageCount, 0)
     }
 
     public func testAlbumCover() throws {
@@ -532,6 +551,9 @@ public final class CatalogStoreConformance {
         XCTAssertEqual(try catalog.albums(scope: .everyone, cursor: nil, limit: 50).items.map(\.id), ["b-album"])
         assertThrows(.notFound, "an upload racing the confirmation") {
             try metadata.putImage(Self.image("late", owner: alice.userID, at: base))
+        }
+        assertThrows(.notFound, "an album racing the confirmation") {
+            try catalog.createAlbum(Self.album("late-album", owner: alice.userID, at: base))
         }
         // The removal job still finds everything, a page at a time.
         XCTAssertEqual(Set(try catalog.images(scope: .owner(alice.userID), cursor: nil, limit: 50).items.map(\.id)),

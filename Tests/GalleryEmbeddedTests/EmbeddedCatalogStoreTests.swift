@@ -93,6 +93,7 @@ final class EmbeddedCatalogStoreTests: XCTestCase {
     }
     func testAlbumLifecycle() throws { try suite.testAlbumLifecycle() }
     func testAlbumMembership() throws { try suite.testAlbumMembership() }
+    func testAlbumsPerPhotoLimit() throws { try suite.testAlbumsPerPhotoLimit() }
     func testAlbumCover() throws { try suite.testAlbumCover() }
     func testAlbumOrders() throws { try suite.testAlbumOrders() }
     func testAlbumLists() throws { try suite.testAlbumLists() }
