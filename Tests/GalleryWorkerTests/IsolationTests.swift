@@ -81,17 +81,26 @@ final class IsolationTests: XCTestCase {
     }
 
     func testAChildOverItsMemoryLimitFailsOnlyThatAttempt() throws {
-        // Decoding 12 megapixels at full size needs ~50 MB of pixels and more for resampling,
-        // on top of ~200 MB of address space for the runtime: 256 MB is not enough.
-        let tight: (inout IsolationSettings) -> Void = { $0.addressSpaceBytes = 256 << 20 }
-        guard case .failed(let reason, let detail) = try run(thumbnailer(tight), bigPhoto) else {
+        // 49 megapixels, under the pixel limit, need ~200 MB once decoded on top of ~200 MB of
+        // address space for the runtime: 320 MB is not enough, 1 GiB is.
+        let bomb = scratch.appendingPathComponent("black.png")
+        try blackPNG(width: 7000, height: 7000).write(to: bomb)
+        let tight: (inout IsolationSettings) -> Void = { $0.addressSpaceBytes = 320 << 20 }
+        guard case .failed(let reason, let detail) = try run(thumbnailer(tight), bomb, format: .png) else {
             return XCTFail("expected a failure")
         }
         XCTAssert(exhaustionReasons.contains(reason), "\(reason) \(detail)")
-        // …and the same limit is fine for a small photo.
+        // …while the same limit is fine for a photo, and for a smaller PNG made the same way
+        // (so the bomb fails for its size, not for being malformed).
         guard case .made = try run(thumbnailer(tight), naturePhotos[0]) else {
             return XCTFail("a small photo should fit the limit")
         }
+        let small = scratch.appendingPathComponent("small.png")
+        try blackPNG(width: 700, height: 500).write(to: small)
+        guard case .made(let made) = try run(thumbnailer(tight), small, format: .png) else {
+            return XCTFail("a small generated PNG should decode")
+        }
+        XCTAssertEqual([made.result.preview.width, made.result.preview.height], [700, 500])
     }
 
     func testStoppingKillsTheChild() throws {
@@ -134,15 +143,3 @@ func isRunning(_ pid: pid_t) -> Bool {
 /// What the owner may read when the decoder ran out of memory: depending on where the
 /// allocation failed, libgd reports it, or the runtime traps.
 let exhaustionReasons = [FailureReasons.tooBigToDecode, FailureReasons.crashed, FailureReasons.undecodable]
-
-/// A JPEG whose SOF0 header claims `width`×`height`, with no image data behind it.
-func lyingJPEG(width: Int, height: Int) -> Data {
-    var bytes: [UInt8] = [0xFF, 0xD8,                               // SOI
-                          0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00,
-                          0x00, 0x01, 0x00, 0x01, 0x00, 0x00,       // APP0 JFIF
-                          0xFF, 0xC0, 0x00, 0x11, 0x08]             // SOF0, 8-bit
-    bytes += [UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 0x03]
-    bytes += [0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]
-    bytes += [0xFF, 0xD9]                                           // EOI
-    return Data(bytes)
-}

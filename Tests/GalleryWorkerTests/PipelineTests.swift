@@ -69,20 +69,22 @@ final class PipelineTests: XCTestCase {
     }
 
     func testPoisonFilesGoDeadAfterTheLastAttemptWhileOtherJobsFlow() throws {
-        let pool = startPool(site.settings(slots: 2, maxAttempts: 3) { $0.addressSpaceBytes = 256 << 20 })
+        let pool = startPool(site.settings(slots: 2, maxAttempts: 3) { $0.addressSpaceBytes = 320 << 20 })
         let scratch = site.root.appendingPathComponent("poison")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let html = scratch.appendingPathComponent("page.jpg")
         try Data("<html><body>not a photo</body></html>".utf8).write(to: html)
         let liar = scratch.appendingPathComponent("liar.jpg")
         try lyingJPEG(width: 60_000, height: 60_000).write(to: liar)
+        let black = scratch.appendingPathComponent("black.png")
+        try blackPNG(width: 7000, height: 7000).write(to: black)
 
-        // Poison between good photos; the big photo exhausts the child's 256 MB here.
+        // Poison between good photos; 49 megapixels exhaust the child's 320 MB here.
         let text = try site.upload(html, format: .jpeg, width: 10, height: 10)
         let good1 = try site.upload(naturePhotos[0])
         let bomb = try site.upload(liar, format: .jpeg, width: 100, height: 100)
         let good2 = try site.upload(naturePhotos[1])
-        let exhausting = try site.upload(bigPhoto)
+        let exhausting = try site.upload(black)
         let good3 = try site.upload(naturePhotos[2])
         try waitUntilSettled([text, good1, bomb, good2, exhausting, good3])
 
@@ -115,6 +117,18 @@ final class PipelineTests: XCTestCase {
         let pool = startPool(site.settings())
         XCTAssert(try eventually(timeout: 10) { try site.job(of: image).status == .done })
         XCTAssert(eventually(timeout: 5) { pool.counters.imageGone == 1 }, "\(pool.counters)")
+        XCTAssertFalse(try site.blobFiles().contains { $0.hasPrefix("thumbs/") || $0.hasPrefix("previews/") })
+    }
+
+    func testAnEncryptedPhotoIsNeverDecoded() throws {
+        // As if someone queued a job for it by hand: the ciphertext must not reach a decoder.
+        let image = try site.upload(naturePhotos[8], encrypted: true)
+        let pool = startPool(site.settings())
+        XCTAssert(try eventually(timeout: 10) { try site.job(of: image).status == .done })
+        XCTAssert(eventually(timeout: 5) { pool.counters.completed == 1 })
+        let after = try XCTUnwrap(site.metadata.image(id: image.id))
+        XCTAssertNil(after.derivatives)
+        XCTAssertEqual(after.status, .ready)
         XCTAssertFalse(try site.blobFiles().contains { $0.hasPrefix("thumbs/") || $0.hasPrefix("previews/") })
     }
 

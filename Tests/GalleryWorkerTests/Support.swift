@@ -78,7 +78,8 @@ final class Site {
 
     /// What the upload handler does: original blob, then the record (processing), then the job.
     @discardableResult
-    func upload(_ file: URL, format: ImageFormat? = nil, width: Int? = nil, height: Int? = nil) throws -> ImageRecord {
+    func upload(_ file: URL, format: ImageFormat? = nil, width: Int? = nil, height: Int? = nil,
+                owner: String = "owner-1", encrypted: Bool = false) throws -> ImageRecord {
         let data = try Data(contentsOf: file)
         let header = try? ImageHeader.read(file: file) // poison files have no header; the test says what to record
         let format = format ?? header?.format ?? .jpeg
@@ -86,11 +87,12 @@ final class Site {
         let id = Identifiers.make(now: now)
         let key = "originals/\(id).\(format.fileExtension)"
         try blobs.put(key: key, file: file, contentType: format.mimeType)
-        let record = ImageRecord(id: id, ownerID: "owner-1", ownerUsername: "alice", status: .processing,
-                                 visibility: .public, format: format, originalFilename: file.lastPathComponent,
+        let record = ImageRecord(id: id, ownerID: owner, ownerUsername: "alice", status: encrypted ? .ready : .processing,
+                                 visibility: encrypted ? .private : .public, format: format,
+                                 originalFilename: file.lastPathComponent,
                                  byteSize: data.count, width: width ?? header?.width ?? 1,
                                  height: height ?? header?.height ?? 1, sha256: SHA256.hex(data),
-                                 originalKey: key, createdAt: now)
+                                 originalKey: key, createdAt: now, encrypted: encrypted)
         try metadata.putImage(record)
         try jobs.enqueue(imageID: id, kind: .thumbnails, availableAt: now)
         return record
