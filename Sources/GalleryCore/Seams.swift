@@ -82,6 +82,31 @@ public protocol BlobStore: AnyObject, Sendable {
     func delete(keys: [String]) throws
     /// Where to send the client for `key`. `downloadName` asks for an attachment with that name.
     func delivery(key: String, contentType: String, downloadName: String?) throws -> BlobDelivery
+    /// The stored blobs whose keys start with `prefix` ("" for all), in byte order of their keys,
+    /// at most `limit` (1…1000) per page. Writes still in progress are not listed. For
+    /// maintenance (the orphan sweep), never on a request path. Throws `.invalid` for a limit
+    /// out of range or a prefix no key could have.
+    func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo>
+}
+
+/// One stored blob, as `BlobStore.list` sees it.
+public struct BlobInfo: Equatable, Sendable {
+    public var key: String
+    public var byteSize: Int64
+    /// When the blob was last written (S3 keeps whole seconds).
+    public var modifiedAt: Date
+    public init(key: String, byteSize: Int64, modifiedAt: Date) {
+        self.key = key
+        self.byteSize = byteSize
+        self.modifiedAt = modifiedAt
+    }
+}
+
+extension BlobStore {
+    /// For wrappers that do not forward `list` (test doubles); both real stores implement it.
+    public func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
+        throw GalleryError.unavailable("\(type(of: self)) cannot list its blobs")
+    }
 }
 
 public struct SignUpResult: Equatable, Sendable {

@@ -8,5 +8,5 @@ struct Gallery: ParsableCommand {
         commandName: "gallery",
         abstract: "Administer a gallery: setup, jobs, thumbnails.",
         discussion: "Reads the same GALLERY_* environment as gallery-fcgi and gallery-worker (see README).",
-        subcommands: [Setup.self, Jobs.self, Thumbnails.self, BenchQueue.self])
+        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self, BenchQueue.self])
 }

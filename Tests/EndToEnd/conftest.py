@@ -149,7 +149,9 @@ class Stack:
 
     def _aws(self, service):
         import boto3
-        return boto3.client(service, endpoint_url=self.moto.endpoint, region_name="us-east-1",
+        # A per-service endpoint (AWS_ENDPOINT_URL_S3, …) wins, as in the gallery itself.
+        endpoint = self.env.get("AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")) or self.moto.endpoint
+        return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1",
                             aws_access_key_id="test", aws_secret_access_key="test")
 
     def image_ids(self):
@@ -173,6 +175,20 @@ class Stack:
 
     def temp_files(self):
         return [p for p in (self.data / "tmp").rglob("*") if p.is_file()]
+
+    def put_blob(self, key, data: bytes):
+        """Stores an object behind the gallery's back (an orphan, for the sweep)."""
+        if self.moto:
+            self._aws("s3").put_object(Bucket="gallery-e2e", Key=key, Body=data)
+        else:
+            path = self.data / "blobs" / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def gallery(self, *args, timeout=120):
+        """Runs the admin command against this stack's storage."""
+        return subprocess.run([str(self.bin / "gallery"), *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
 
 
 @pytest.fixture(scope="module", params=["embedded", "aws"])

@@ -40,6 +40,9 @@ final class S3BlobStoreTests: MotoTestCase {
     func testDeleteIgnoresMissing() throws { try suite.testDeleteIgnoresMissing() }
     func testDelivery() throws { try suite.testDelivery() }
     func testInvalidKeysAreRefused() throws { try suite.testInvalidKeysAreRefused() }
+    func testListPagesInKeyOrder() throws { try suite.testListPagesInKeyOrder() }
+    func testListByPrefix() throws { try suite.testListByPrefix() }
+    func testListRefusesBadArguments() throws { try suite.testListRefusesBadArguments() }
 
     // MARK: S3 only
 

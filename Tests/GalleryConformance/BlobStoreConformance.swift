@@ -64,6 +64,77 @@ public final class BlobStoreConformance {
         }
     }
 
+    /// Everything, a page at a time, in byte order of the keys ("a-b" < "a/" < "ab"), with
+    /// sizes and write times; a deleted blob is gone from the list.
+    public func testListPagesInKeyOrder() throws {
+        let before = Date().addingTimeInterval(-2)  // S3 keeps whole seconds
+        let keys = ["originals/ab/c.jpg", "originals/a-b/x.jpg", "originals/a/x.jpg", "originals/ab.jpg",
+                    "originals/a/y.jpg", "thumbs/x.webp", "previews/x.webp", "originals/a/b/deep.png"]
+        for (index, key) in keys.enumerated() {
+            try store.put(key: key, data: Data(repeating: 7, count: index + 1), contentType: "image/jpeg")
+        }
+        let after = Date().addingTimeInterval(2)
+        var listed: [BlobInfo] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try store.list(prefix: "", cursor: cursor, limit: 3)
+            XCTAssertLessThanOrEqual(page.items.count, 3)
+            listed += page.items
+            cursor = page.next
+            pages += 1
+        } while cursor != nil && pages < 10
+        XCTAssertEqual(listed.map(\.key), keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        XCTAssertEqual(pages, 3)
+        for info in listed {
+            XCTAssertEqual(info.byteSize, Int64(keys.firstIndex(of: info.key)! + 1), info.key)
+            XCTAssertTrue(info.modifiedAt >= before && info.modifiedAt <= after, "\(info.key): \(info.modifiedAt)")
+        }
+        let exact = try store.list(prefix: "", cursor: nil, limit: keys.count)
+        XCTAssertEqual(exact.items.count, keys.count)
+        XCTAssertNil(exact.next, "a page that ends the list says so")
+
+        try store.delete(keys: ["originals/a/x.jpg"])
+        XCTAssertFalse(try store.list(prefix: "originals/", cursor: nil, limit: 100).items.contains { $0.key == "originals/a/x.jpg" })
+    }
+
+    /// A prefix is a plain string prefix of keys, whole segments or not.
+    public func testListByPrefix() throws {
+        for key in ["originals/ab/one.jpg", "originals/ab/two.jpg", "originals/abc/three.jpg", "originals/b/four.jpg",
+                    "thumbs/one.webp", "previews/one.webp"] {
+            try store.put(key: key, data: Data([1]), contentType: "image/jpeg")
+        }
+        func keys(_ prefix: String, limit: Int = 100) throws -> [String] {
+            var all: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try store.list(prefix: prefix, cursor: cursor, limit: limit)
+                all += page.items.map(\.key)
+                cursor = page.next
+            } while cursor != nil && all.count < 100
+            return all
+        }
+        XCTAssertEqual(try keys("originals/"), ["originals/ab/one.jpg", "originals/ab/two.jpg", "originals/abc/three.jpg",
+                                                "originals/b/four.jpg"])
+        XCTAssertEqual(try keys("originals/ab", limit: 1), ["originals/ab/one.jpg", "originals/ab/two.jpg", "originals/abc/three.jpg"])
+        XCTAssertEqual(try keys("originals/ab/t"), ["originals/ab/two.jpg"])
+        XCTAssertEqual(try keys("thumbs/"), ["thumbs/one.webp"])
+        XCTAssertEqual(try keys("th"), ["thumbs/one.webp"])
+        XCTAssertEqual(try keys("originals/ab/one.jpg"), ["originals/ab/one.jpg"])
+        let none = try store.list(prefix: "avatars/", cursor: nil, limit: 10)
+        XCTAssertEqual(none.items, [])
+        XCTAssertNil(none.next)
+    }
+
+    public func testListRefusesBadArguments() throws {
+        for limit in [0, -1, 1001] {
+            assertThrows(.invalid(""), "limit \(limit)") { try store.list(prefix: "", cursor: nil, limit: limit) }
+        }
+        for prefix in ["../", "/etc/", "a//", "Upper/", "originals/.", "a b"] {
+            assertThrows(.invalid(""), "prefix \(prefix.debugDescription)") { try store.list(prefix: prefix, cursor: nil, limit: 10) }
+        }
+    }
+
     /// Keys come from the application; anything else is refused, never cleaned up.
     public func testInvalidKeysAreRefused() throws {
         let bad = ["", "/etc/passwd", "../outside.jpg", "a/../../b.jpg", "a/./b.jpg", "..", "a//b.jpg",

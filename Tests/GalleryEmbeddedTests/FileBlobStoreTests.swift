@@ -31,6 +31,9 @@ final class FileBlobStoreTests: XCTestCase {
     func testDeleteIgnoresMissing() throws { try suite.testDeleteIgnoresMissing() }
     func testDelivery() throws { try suite.testDelivery() }
     func testInvalidKeysAreRefused() throws { try suite.testInvalidKeysAreRefused() }
+    func testListPagesInKeyOrder() throws { try suite.testListPagesInKeyOrder() }
+    func testListByPrefix() throws { try suite.testListByPrefix() }
+    func testListRefusesBadArguments() throws { try suite.testListRefusesBadArguments() }
 
     /// nginx serves the file under the internal prefix; it reads it as another user.
     func testFilesLandUnderTheRootReadableByNginx() throws {
@@ -44,6 +47,22 @@ final class FileBlobStoreTests: XCTestCase {
                        .accelRedirect("/_blobs/originals/pr/prairie-falcon.jpg"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
         XCTAssertEqual(leftovers, ["prairie-falcon.jpg"], "no temporary files remain")
+    }
+
+    /// A write in progress (its dot-named temporary file) and files no key could name are not
+    /// blobs: the orphan sweep must never see, let alone delete, them.
+    func testListSkipsWritesInProgressAndStrangers() throws {
+        try store.put(key: "originals/ab/real.jpg", data: Data([1, 2]), contentType: "image/jpeg")
+        let dir = directory.appendingPathComponent("blobs/originals/ab")
+        for name in [".tmp-0B4E2C1A-writing", "Capital.JPG", "space name.jpg"] {
+            try Data([9]).write(to: dir.appendingPathComponent(name))
+        }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent(".hidden"), withIntermediateDirectories: true)
+        try Data([9]).write(to: dir.appendingPathComponent(".hidden/inside.jpg"))
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.jpg").path, withDestinationPath: "/etc/passwd")
+        let page = try store.list(prefix: "", cursor: nil, limit: 100)
+        XCTAssertEqual(page.items.map(\.key), ["originals/ab/real.jpg"])
+        XCTAssertEqual(page.items.first?.byteSize, 2)
     }
 
     /// A failed put leaves neither a partial blob nor a temporary file behind.

@@ -120,12 +120,21 @@ public final class S3BlobStore: BlobStore {
         return .redirect(try call { try bucket.presignedGet(key: key, query: query, expires: Int(urlLifetime), date: signedAt) })
     }
 
-    /// The objects under `prefix`, a page at a time, for `gallery`'s sweep of originals whose
-    /// metadata write failed after the upload (objects older than an upload can take and
-    /// without an image record are orphans).
+    /// The objects under `prefix`, a page at a time, as S3 describes them (`list` is the
+    /// seam's view of this, used by `gallery blobs sweep`).
     public func objects(prefix: String, continuation: String? = nil, limit: Int = 1000) throws -> (objects: [S3Object], next: String?) {
         guard (1...1000).contains(limit) else { throw GalleryError.invalid("list size must be 1…1000") }
         return try call { try bucket.listObjects(prefix: prefix, continuation: continuation, maxKeys: limit) }
+    }
+
+    /// ListObjectsV2: keys in byte order, the continuation token as the cursor. Multipart
+    /// uploads in progress are not objects yet, so they are not listed.
+    public func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
+        // A prefix is good when some key could start with it (the file store's rule).
+        if !prefix.isEmpty { try BlobKey.check(prefix + "x") }
+        let page = try objects(prefix: prefix, continuation: cursor, limit: limit)
+        return Page(items: page.objects.map { BlobInfo(key: $0.key, byteSize: $0.size, modifiedAt: $0.lastModified) },
+                    next: page.next)
     }
 
     /// RFC 6266: an ASCII fallback name and the UTF-8 name.

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import GalleryCore
+
+struct Blobs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blobs",
+        abstract: "Maintain the stored originals, thumbnails and previews.",
+        subcommands: [Sweep.self])
+
+    struct Sweep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete blobs that belong to no image (orphans).",
+            discussion: """
+                An upload stores the original before its image record; if the record's write fails \
+                and the clean-up fails too (the storage went away), the original is left behind. \
+                The same happens to thumbnails of an image deleted while a worker made them. This \
+                deletes every blob under originals/, thumbs/ and previews/ that is older than \
+                --older-than and whose image record does not exist. The age keeps uploads in \
+                progress safe: their record is written right after their original. Keys of any \
+                other shape are reported and kept. Safe to run at any time, from cron.
+                """)
+
+        @Option(name: .customLong("older-than"), help: ArgumentHelp("Only blobs written at least this long ago.", valueName: "seconds"))
+        var olderThan: Int = 3600
+
+        @Flag(name: .customLong("dry-run"), help: "Print what would be deleted; delete nothing.")
+        var dryRun = false
+
+        mutating func validate() throws {
+            guard olderThan >= 0 else { throw ValidationError("--older-than must be 0 or more seconds") }
+        }
+
+        func run() throws {
+            let backends = try Site.open().backends
+            let cutoff = Date().addingTimeInterval(-Double(olderThan))
+            var orphans = 0
+            var kept = 0
+            for prefix in OrphanKeys.prefixes {
+                var cursor: String?
+                repeat {
+                    let page = try backends.blobs.list(prefix: prefix, cursor: cursor, limit: 500)
+                    var doomed: [BlobInfo] = []
+                    for blob in page.items {
+                        guard blob.modifiedAt <= cutoff else { kept += 1; continue }
+                        guard let id = OrphanKeys.imageID(of: blob.key) else {
+                            note("gallery: kept \(blob.key): not the key of an image's blob")
+                            kept += 1
+                            continue
+                        }
+                        if try backends.metadata.image(id: id) == nil {
+                            doomed.append(blob)
+                        } else {
+                            kept += 1
+                        }
+                    }
+                    // Deleting behind the cursor does not disturb the listing on either backend.
+                    if !dryRun && !doomed.isEmpty { try backends.blobs.delete(keys: doomed.map(\.key)) }
+                    for blob in doomed {
+                        print("\(dryRun ? "would delete" : "deleted") \(blob.key) (\(blob.byteSize) bytes, written \(blob.modifiedAt.iso))")
+                    }
+                    orphans += doomed.count
+                    cursor = page.next
+                } while cursor != nil
+            }
+            note("\(orphans) orphaned blob(s) \(dryRun ? "would be deleted (dry run)" : "deleted"), \(kept) kept")
+        }
+    }
+}
+
+/// Which image a blob belongs to, from its key: `originals/<xx>/<id>.<ext>` (the upload
+/// handler), `thumbs/<id>.webp` and `previews/<id>.webp` (`DerivativeKeys`).
+enum OrphanKeys {
+    static let prefixes = ["originals/", "thumbs/", "previews/"]
+
+    static func imageID(of key: String) -> String? {
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+        switch (segments.first, segments.count) {
+        case ("originals", 3):
+            let parts = segments[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+            return String(parts[0])
+        case ("thumbs", 2), ("previews", 2):
+            guard segments[1].hasSuffix(".webp") else { return nil }
+            let id = segments[1].dropLast(".webp".count)
+            return id.isEmpty || id.contains(".") ? nil : String(id)
+        default:
+            return nil
+        }
+    }
+}
