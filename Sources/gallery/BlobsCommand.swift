@@ -12,9 +12,10 @@ struct Blobs: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete blobs that belong to no image (orphans).",
             discussion: """
-                An upload stores the original before its image record; if the record's write fails \
-                and the clean-up fails too (the storage went away), the original is left behind. \
-                The same happens to thumbnails of an image deleted while a worker made them. This \
+                An upload stores the original before its image record. When the record's write \
+                fails and the clean-up fails too (the storage went away), or when S3 stores a PUT \
+                the gallery had given up on after a timeout, the original is left behind without a \
+                record. The same happens to thumbnails of an image deleted while a worker made them. This \
                 deletes every blob under originals/, thumbs/ and previews/ that is older than \
                 --older-than and whose image record does not exist. The age keeps uploads in \
                 progress safe: their record is written right after their original. Keys of any \
