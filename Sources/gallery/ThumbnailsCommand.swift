@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GalleryBootstrap
 import GalleryCore
 
 struct Thumbnails: ParsableCommand {
@@ -12,9 +13,9 @@ struct Thumbnails: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue a thumbnail job for the given images, or for all of them.",
             discussion: """
-                --all finds images through the job table (every upload queues a job) and skips \
-                images whose job is already queued or running, and encrypted ones. The images \
-                keep their current status until a worker has made the new derivatives.
+                --all finds every image by its original in the blob store, and skips those whose \
+                job is already queued or running, and encrypted ones. The images keep their \
+                current status until a worker has made the new derivatives.
                 """)
 
         @Argument(help: "Image ids.")
@@ -31,43 +32,53 @@ struct Thumbnails: ParsableCommand {
             let backends = try Site.open().backends
             var missing = 0
             var queued = 0
-            let targets = all ? try everyImage(backends.jobs) : ids
+            var skipped = 0
+            let targets = all ? try everyImage(backends) : ids
             for id in targets {
                 guard let image = try backends.metadata.image(id: id) else {
+                    // With --all: an original whose record is gone (`gallery blobs sweep` removes it).
                     if !all { note("gallery: no image \(id)") }
                     missing += 1
                     continue
                 }
                 // Ciphertext has no derivatives to make.
                 if image.encrypted {
-                    note("gallery: image \(id) is encrypted: skipped")
+                    if !all { note("gallery: image \(id) is encrypted: skipped") }
+                    skipped += 1
                     continue
                 }
                 let job = try backends.jobs.enqueue(imageID: id, kind: .thumbnails, availableAt: Date())
                 print("queued \(job.id) for image \(id)")
                 queued += 1
             }
-            note("\(queued) image(s) queued" + (all && missing > 0 ? ", \(missing) deleted image(s) skipped" : ""))
+            note("\(queued) image(s) queued" + (skipped > 0 ? ", \(skipped) encrypted skipped" : "")
+                 + (all && missing > 0 ? ", \(missing) original(s) without a record skipped" : ""))
             if !all && missing > 0 { throw ExitCode(1) }
         }
 
-        /// Image ids of every thumbnail job, minus those with one already waiting or running.
-        private func everyImage(_ jobs: JobQueue) throws -> [String] {
-            var seen = Set<String>()
+        /// Every image, found by its original (each image has exactly one, on both backends,
+        /// whereas DynamoDB forgets done jobs after a week), minus those whose thumbnail job
+        /// is already waiting or running.
+        private func everyImage(_ backends: Backends) throws -> [String] {
             var busy = Set<String>()
-            var order: [String] = []
-            for status in [JobStatus.queued, .running, .done, .dead] {
+            for status in [JobStatus.queued, .running] {
                 var cursor: String?
                 repeat {
-                    let page = try jobs.jobs(status: status, cursor: cursor, limit: 100)
-                    for job in page.items where job.kind == .thumbnails {
-                        if status == .queued || status == .running { busy.insert(job.imageID) }
-                        if seen.insert(job.imageID).inserted { order.append(job.imageID) }
-                    }
+                    let page = try backends.jobs.jobs(status: status, cursor: cursor, limit: 100)
+                    for job in page.items where job.kind == .thumbnails { busy.insert(job.imageID) }
                     cursor = page.next
                 } while cursor != nil
             }
-            return order.filter { !busy.contains($0) }
+            var found: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try backends.blobs.list(prefix: "originals/", cursor: cursor, limit: 1000)
+                for blob in page.items {
+                    if let id = OrphanKeys.imageID(of: blob.key), !busy.contains(id) { found.append(id) }
+                }
+                cursor = page.next
+            } while cursor != nil
+            return found
         }
     }
 }

@@ -98,10 +98,12 @@ final class AdminCommandTests: XCTestCase {
         pool.start()
         XCTAssert(try eventually(timeout: 20) { try site.allDone(images) })
         pool.shutdown(deadline: 1)
-        try site.metadata.deleteImage(id: images[2].id)
+        try site.metadata.deleteImage(id: images[2].id)  // its original stays behind
+        _ = try site.upload(naturePhotos[3], encrypted: true)  // ready, never thumbnailed
 
         let run = try gallery("thumbnails", "regenerate", "--all")
         XCTAssertEqual(run.status, 0, run.err)
+        XCTAssert(run.err.contains("2 image(s) queued, 1 encrypted skipped, 1 original(s) without a record skipped"), run.err)
         let queued = try site.allJobs().filter { $0.status == .queued }.map(\.imageID)
         XCTAssertEqual(Set(queued), [images[0].id, images[1].id])
         XCTAssertEqual(queued.count, 2)

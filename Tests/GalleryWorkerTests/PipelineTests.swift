@@ -123,6 +123,7 @@ final class PipelineTests: XCTestCase {
     func testAnEncryptedPhotoIsNeverDecoded() throws {
         // As if someone queued a job for it by hand: the ciphertext must not reach a decoder.
         let image = try site.upload(naturePhotos[8], encrypted: true)
+        try site.jobs.enqueue(imageID: image.id, kind: .thumbnails, availableAt: Date())
         let pool = startPool(site.settings())
         XCTAssert(try eventually(timeout: 10) { try site.job(of: image).status == .done })
         XCTAssert(eventually(timeout: 5) { pool.counters.completed == 1 })
