@@ -6,7 +6,7 @@ import Logging
 /// by `AWSConfiguration.fromEnvironment`). Secret references are resolved before this reads.
 public struct AWSBackendSettings: Sendable {
     /// `GALLERY_AWS_PREFIX` (gallery-): table names are `<prefix>profiles`, `…sessions`,
-    /// `…images`, `…jobs`.
+    /// `…images`, `…jobs`, `…albums`, `…album-images`, `…terms`.
     public var tablePrefix: String
     /// `GALLERY_S3_BUCKET`.
     public var bucket: String?
@@ -28,6 +28,9 @@ public struct AWSBackendSettings: Sendable {
     public var jobShards: Int
     /// `GALLERY_JOB_DONE_DAYS` (7): done jobs stay listable this long.
     public var doneJobRetention: TimeInterval
+    /// `GALLERY_SEARCH_BUDGET` (1000): candidate photos one search request reads at most on
+    /// DynamoDB before it answers with a short page and a cursor to go on from.
+    public var searchBudget: Int
 
     public init(environment env: [String: String]) throws {
         func setting(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -56,6 +59,7 @@ public struct AWSBackendSettings: Sendable {
         cognitoClientSecret = setting("GALLERY_COGNITO_CLIENT_SECRET")
         jobShards = try number("GALLERY_JOB_SHARDS", 4)
         doneJobRetention = TimeInterval(try number("GALLERY_JOB_DONE_DAYS", 7)) * 24 * 3600
+        searchBudget = try number("GALLERY_SEARCH_BUDGET", 1000, min: 50)
     }
 }
 
@@ -63,7 +67,7 @@ public struct AWSBackendSettings: Sendable {
 ///
 ///     let env = try SecretResolver.resolving(ProcessInfo.processInfo.environment)
 ///     let aws = try AWSBackend(environment: env)
-///     let metadata = aws.metadataStore(), jobs = aws.jobQueue()
+///     let metadata = aws.metadataStore(), jobs = aws.jobQueue(), catalog = aws.catalogStore()
 ///     let blobs = try aws.blobStore(), accounts = try aws.identityProvider()
 public final class AWSBackend: Sendable {
     public let client: AWSClient
@@ -84,6 +88,11 @@ public final class AWSBackend: Sendable {
 
     public func metadataStore() -> DynamoMetadataStore {
         DynamoMetadataStore(client: client, tables: tables)
+    }
+
+    /// On the same tables as `metadataStore()` (and the catalog's own).
+    public func catalogStore() -> DynamoCatalogStore {
+        DynamoCatalogStore(client: client, tables: tables, searchBudget: settings.searchBudget)
     }
 
     public func jobQueue() -> DynamoJobQueue {

@@ -67,19 +67,31 @@ public final class AWSSetup {
             for index in spec.indexes where present.contains(index.name) {
                 steps.append(Step(resource: "index \(spec.name).\(index.name)", state: .existed, detail: ""))
             }
+            let local = Set(((existing["LocalSecondaryIndexes"] as? [[String: Any]]) ?? []).compactMap { $0["IndexName"] as? String })
+            for index in spec.localIndexes {
+                // DynamoDB cannot add a local index to a table: only a new table gets one.
+                guard local.contains(index.name) else {
+                    throw GalleryError.unavailable(
+                        "dynamodb: table \(spec.name) lacks the local index \(index.name); it must be recreated")
+                }
+                steps.append(Step(resource: "index \(spec.name).\(index.name)", state: .existed, detail: "local"))
+            }
         } else {
+            var keys = [["AttributeName": spec.key, "KeyType": "HASH"]]
+            if let range = spec.range { keys.append(["AttributeName": range, "KeyType": "RANGE"]) }
             var body: [String: Any] = [
                 "TableName": spec.name,
                 "AttributeDefinitions": attributeDefinitions(spec, only: nil),
-                "KeySchema": [["AttributeName": spec.key, "KeyType": "HASH"]],
+                "KeySchema": keys,
                 "BillingMode": "PAY_PER_REQUEST",
                 "SSESpecification": ["Enabled": true],
             ]
             if !spec.indexes.isEmpty { body["GlobalSecondaryIndexes"] = spec.indexes.map(indexJSON) }
+            if !spec.localIndexes.isEmpty { body["LocalSecondaryIndexes"] = spec.localIndexes.map(indexJSON) }
             _ = try db.call("CreateTable", body)
             try waitUntilActive(spec.name)
             steps.append(Step(resource: "table \(spec.name)", state: .created, detail: "on-demand, encrypted"))
-            for index in spec.indexes {
+            for index in spec.indexes + spec.localIndexes {
                 steps.append(Step(resource: "index \(spec.name).\(index.name)", state: .created, detail: index.projection))
             }
         }
@@ -99,8 +111,8 @@ public final class AWSSetup {
     }
 
     private func attributeDefinitions(_ spec: DynamoTables.TableSpec, only index: DynamoTables.IndexSpec?) -> [[String: String]] {
-        var wanted = Set([spec.key])
-        for i in index.map({ [$0] }) ?? spec.indexes {
+        var wanted = Set([spec.key] + (spec.range.map { [$0] } ?? []))
+        for i in index.map({ [$0] }) ?? (spec.indexes + spec.localIndexes) {
             wanted.insert(i.hash)
             if let range = i.range { wanted.insert(range) }
         }

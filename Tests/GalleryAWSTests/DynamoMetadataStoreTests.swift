@@ -31,6 +31,7 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testUpdateProfile() throws { try suite.testUpdateProfile() }
     func testSessionLifecycle() throws { try suite.testSessionLifecycle() }
     func testImageRoundTrip() throws { try suite.testImageRoundTrip() }
+    func testCatalogFieldsRoundTrip() throws { try suite.testCatalogFieldsRoundTrip() }
     func testMarkImageReady() throws { try suite.testMarkImageReady() }
     func testMarkImageFailed() throws { try suite.testMarkImageFailed() }
     func testMarkMissingImage() throws { try suite.testMarkMissingImage() }

@@ -168,7 +168,7 @@ final class S3BlobStoreTests: MotoTestCase {
     func testSetupIsIdempotentAndReportsWhatExists() throws {
         let setup = AWSSetup(client: client, tables: DynamoTables(prefix: "idem-"), bucket: bucket)
         let first = try setup.run()
-        XCTAssertEqual(first.filter { $0.resource.hasPrefix("table ") }.map(\.state), [.created, .created, .created, .created])
+        XCTAssertEqual(first.filter { $0.resource.hasPrefix("table ") }.map(\.state), Array(repeating: .created, count: 7))
         XCTAssertEqual(first.first { $0.resource == "bucket gallery-test-bucket" }?.state, .existed)
         let second = try setup.run()
         XCTAssertTrue(second.filter { !$0.resource.hasPrefix("bucket gallery-test-bucket ") }.allSatisfy { $0.state == .existed },

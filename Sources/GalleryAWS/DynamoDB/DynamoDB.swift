@@ -49,10 +49,13 @@ struct DynamoDB: Sendable {
         var lastEvaluatedKey: DynamoItem?
     }
 
-    /// One Query call; `filter` uses the names and values of `key`.
+    /// One Query call; `filter` uses the names and values of `key`. `consistent` reads are for
+    /// tables and local indexes only (a global index is always eventually consistent).
     func query(_ table: String, index: String? = nil, key: Expression, filter: String? = nil, limit: Int? = nil,
-               forward: Bool = true, startKey: DynamoItem? = nil, countOnly: Bool = false) throws -> QueryPage {
+               forward: Bool = true, startKey: DynamoItem? = nil, countOnly: Bool = false,
+               consistent: Bool = false) throws -> QueryPage {
         var body: [String: Any] = ["TableName": table, "ScanIndexForward": forward]
+        if consistent { body["ConsistentRead"] = true }
         if let index { body["IndexName"] = index }
         key.add(to: &body, as: "KeyConditionExpression")
         if let filter { body["FilterExpression"] = filter }
@@ -74,12 +77,12 @@ struct DynamoDB: Sendable {
     /// Follows `LastEvaluatedKey` until `wanted` items arrived or the key range ends (a Query
     /// page stops at 1 MB whatever its Limit).
     func queryUpTo(_ wanted: Int, _ table: String, index: String? = nil, key: Expression, filter: String? = nil,
-                   forward: Bool = true, startKey: DynamoItem? = nil) throws -> [DynamoItem] {
+                   forward: Bool = true, startKey: DynamoItem? = nil, consistent: Bool = false) throws -> [DynamoItem] {
         var items: [DynamoItem] = []
         var start = startKey
         repeat {
             let page = try query(table, index: index, key: key, filter: filter, limit: wanted - items.count,
-                                 forward: forward, startKey: start)
+                                 forward: forward, startKey: start, consistent: consistent)
             items += page.items
             start = page.lastEvaluatedKey
         } while start != nil && items.count < wanted
@@ -110,8 +113,41 @@ struct DynamoDB: Sendable {
 
     /// Deletes in batches of 25, resending what DynamoDB left unprocessed (with a pause).
     func batchDelete(_ table: String, keys: [DynamoItem]) throws {
-        for start in stride(from: 0, to: keys.count, by: 25) {
-            var requests: [Any] = keys[start..<min(start + 25, keys.count)].map { ["DeleteRequest": ["Key": $0.json]] }
+        try batchWrite(table, keys.map { ["DeleteRequest": ["Key": $0.json]] })
+    }
+
+    /// Puts (whole items, unconditionally) in batches of 25, like `batchDelete`.
+    func batchPut(_ table: String, items: [DynamoItem]) throws {
+        try batchWrite(table, items.map { ["PutRequest": ["Item": $0.json]] })
+    }
+
+    /// Strongly consistent reads of many items by key, 100 per call, resending unprocessed
+    /// keys. The answer is in no particular order; absent items are simply missing.
+    func batchGet(_ table: String, keys: [DynamoItem]) throws -> [DynamoItem] {
+        var items: [DynamoItem] = []
+        for start in stride(from: 0, to: keys.count, by: 100) {
+            var wanted: [Any] = keys[start..<min(start + 100, keys.count)].map(\.json)
+            var rounds = 0
+            while !wanted.isEmpty {
+                rounds += 1
+                let answer = try call("BatchGetItem", ["RequestItems": [table: ["Keys": wanted, "ConsistentRead": true]]])
+                let found = ((answer["Responses"] as? [String: Any])?[table] as? [Any]) ?? []
+                items += try decoded("BatchGetItem") { try found.map { try DynamoItem(json: $0) } }
+                wanted = (((answer["UnprocessedKeys"] as? [String: Any])?[table] as? [String: Any])?["Keys"] as? [Any]) ?? []
+                if !wanted.isEmpty {
+                    guard rounds < 8 else {
+                        throw GalleryError.unavailable("dynamodb BatchGetItem: \(wanted.count) keys left unprocessed")
+                    }
+                    Thread.sleep(forTimeInterval: client.configuration.retry.delay(retry: rounds, throttled: true))
+                }
+            }
+        }
+        return items
+    }
+
+    private func batchWrite(_ table: String, _ all: [[String: Any]]) throws {
+        for start in stride(from: 0, to: all.count, by: 25) {
+            var requests: [Any] = Array(all[start..<min(start + 25, all.count)])
             var rounds = 0
             while !requests.isEmpty {
                 rounds += 1
@@ -119,7 +155,7 @@ struct DynamoDB: Sendable {
                 requests = ((answer["UnprocessedItems"] as? [String: Any])?[table] as? [Any]) ?? []
                 if !requests.isEmpty {
                     guard rounds < 8 else {
-                        throw GalleryError.unavailable("dynamodb BatchWriteItem: \(requests.count) deletes left unprocessed")
+                        throw GalleryError.unavailable("dynamodb BatchWriteItem: \(requests.count) writes left unprocessed")
                     }
                     Thread.sleep(forTimeInterval: client.configuration.retry.delay(retry: rounds, throttled: true))
                 }

@@ -4,24 +4,23 @@ import GalleryCore
 /// Profiles, sessions and images in DynamoDB (tables of `DynamoTables`). Every read of one
 /// item is strongly consistent; lists are Queries on indexes, newest first, cursor-paged.
 public final class DynamoMetadataStore: MetadataStore {
-    private let db: DynamoDB
-    private let tables: DynamoTables
+    let db: DynamoDB
+    let tables: DynamoTables
+    let writer: ImageWriter
     private let now: @Sendable () -> Date
 
     public init(client: AWSClient, tables: DynamoTables, now: @escaping @Sendable () -> Date = { Date() }) {
         self.db = DynamoDB(client: client)
         self.tables = tables
+        self.writer = ImageWriter(db: db, tables: tables)
         self.now = now
     }
 
     // MARK: Profiles
 
     public func createProfile(_ profile: Profile) throws {
-        let item: DynamoItem = [
-            "pk": .s("USER#" + profile.userID), "userID": .s(profile.userID), "username": .s(profile.username),
-            "email": .s(profile.email), "displayName": .s(profile.displayName), "createdAt": .milliseconds(profile.createdAt),
-        ]
-        let name: DynamoItem = ["pk": .s(Self.nameKey(profile.username)), "userID": .s(profile.userID)]
+        let item = ProfileItem.encode(profile)
+        let name = ProfileItem.nameKey(profile.username).merging(["userID": .s(profile.userID)]) { $1 }
         let absent = "attribute_not_exists(pk)"
         do {
             try db.transactWrite([
@@ -42,19 +41,19 @@ public final class DynamoMetadataStore: MetadataStore {
     }
 
     public func profile(userID: String) throws -> Profile? {
-        try call { try db.getItem(tables.profiles, key: ["pk": .s("USER#" + userID)]).map(Self.profile) }
+        try call { try db.getItem(tables.profiles, key: ProfileItem.key(userID)).map(ProfileItem.decode) }
     }
 
     public func profile(username: String) throws -> Profile? {
         try call {
-            guard let name = try db.getItem(tables.profiles, key: ["pk": .s(Self.nameKey(username))]) else { return nil }
-            return try db.getItem(tables.profiles, key: ["pk": .s("USER#" + name.string("userID"))]).map(Self.profile)
+            guard let name = try db.getItem(tables.profiles, key: ProfileItem.nameKey(username)) else { return nil }
+            return try db.getItem(tables.profiles, key: ProfileItem.key(try name.string("userID"))).map(ProfileItem.decode)
         }
     }
 
     public func updateProfile(userID: String, displayName: String) throws {
         do {
-            try db.updateItem(tables.profiles, key: ["pk": .s("USER#" + userID)],
+            try db.updateItem(tables.profiles, key: ProfileItem.key(userID),
                               update: Expression(text: "SET displayName = :d", values: [":d": .s(displayName)]),
                               condition: Expression(text: "attribute_exists(pk)"))
         } catch let error as AWSError where error.isConditionFailure {
@@ -121,90 +120,91 @@ public final class DynamoMetadataStore: MetadataStore {
 
     // MARK: Images
 
+    /// One transaction with the owner's usage counters (and a check that the owner's account
+    /// is not being removed: `.notFound`, as on SQLite); the search entries just before it.
+    /// `.invalid` for details the catalog would refuse.
     public func putImage(_ image: ImageRecord) throws {
-        do {
-            try db.putItem(tables.images, ImageItem.encode(image), condition: Expression(text: "attribute_not_exists(id)"))
-        } catch let error as AWSError where error.isConditionFailure {
-            throw GalleryError.conflict("An image with this id exists.")
-        } catch {
-            throw error.asGalleryError
-        }
+        try CatalogRules.checkDetails(title: image.title, description: image.description, tags: image.tags)
+        try CatalogRules.checkVisibility(image.visibility, encrypted: image.encrypted)
+        try CatalogRules.checkShareToken(image.shareToken)
+        try call { try writer.create(image) }
     }
 
     public func image(id: String) throws -> ImageRecord? {
         try call { try db.getItem(tables.images, key: ["id": .s(id)]).map(ImageItem.decode) }
     }
 
+    /// Also indexes the camera's words and moves the photo in albums ordered by date taken.
     public func markImageReady(id: String, derivatives: ImageDerivatives) throws {
-        try updateExistingImage(id, Expression(
-            text: "SET #status = :ready, derivatives = :d REMOVE failureReason",
-            names: ["#status": "status"],
-            values: [":ready": .s(ImageStatus.ready.rawValue), ":d": ImageItem.encode(derivatives)]))
+        try replaceExisting(id) {
+            $0.status = .ready
+            $0.derivatives = derivatives
+            $0.failureReason = nil
+        }
     }
 
     public func markImageFailed(id: String, reason: String) throws {
-        try updateExistingImage(id, Expression(
-            text: "SET #status = :failed, failureReason = :r", names: ["#status": "status"],
-            values: [":failed": .s(ImageStatus.failed.rawValue), ":r": .s(reason)]))
+        try replaceExisting(id) {
+            $0.status = .failed
+            $0.failureReason = reason
+        }
     }
 
+    /// Also takes it out of every album (counts and covers follow in the same transaction),
+    /// out of the usage counters and the search index, and clears the avatar that was it.
     @discardableResult
     public func deleteImage(id: String) throws -> ImageRecord? {
-        try call { try db.deleteItem(tables.images, key: ["id": .s(id)], returnOld: true).map(ImageItem.decode) }
+        try call { try writer.delete(id) }
     }
 
     public func images(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        try newestFirst(index: DynamoTables.imagesByOwner, partition: ("ownerID", ownerID), cursor: cursor, limit: limit)
+        try newestFirst(tables.images, index: DynamoTables.imagesByOwner, partition: ("ownerID", ownerID), cursor: cursor,
+                        limit: limit, ImageItem.decode)
     }
 
     public func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        try newestFirst(index: DynamoTables.publicFeed, partition: ("feed", ImageItem.publicFeed), cursor: cursor, limit: limit)
+        try newestFirst(tables.images, index: DynamoTables.publicFeed, partition: ("feed", ImageItem.publicFeed),
+                        cursor: cursor, limit: limit, ImageItem.decode)
     }
 
-    /// One page of an index partition, read backwards from the cursor's position. The cursor
-    /// becomes the ExclusiveStartKey (index key + table key); `limit + 1` items tell whether
-    /// a next page exists, so the last page never points to an empty one.
-    private func newestFirst(index: String, partition: (name: String, value: String), cursor: String?,
-                             limit: Int) throws -> Page<ImageRecord> {
+    /// One page of an index partition (images or albums: both have `id` and `createdKey`),
+    /// read backwards from the cursor's position. The cursor becomes the ExclusiveStartKey
+    /// (index key + table key); `limit + 1` items tell whether a next page exists, so the last
+    /// page never points to an empty one.
+    func newestFirst<T: Sendable>(_ table: String, index: String, partition: (name: String, value: String), cursor: String?,
+                                  limit: Int, _ decode: (DynamoItem) throws -> T) throws -> Page<T> {
         let limit = try PageCursor.checkedLimit(limit)
         let position = try PageCursor.decode(cursor)
         return try call {
             let start: DynamoItem? = position.map {
                 [partition.name: .s(partition.value), "createdKey": .s($0), "id": .s(PageCursor.id(of: $0))]
             }
-            let items = try db.queryUpTo(limit + 1, tables.images, index: index,
+            let items = try db.queryUpTo(limit + 1, table, index: index,
                                          key: Expression(text: "#p = :p", names: ["#p": partition.name],
                                                          values: [":p": .s(partition.value)]),
                                          forward: false, startKey: start)
-            let images = try items.map(ImageItem.decode)
-            return PageCursor.page(images, limit: limit) { DynamoTime.sortKey($0.createdAt, id: $0.id) }
+            let rows = try items.map { (key: try $0.string("createdKey"), value: try decode($0)) }
+            guard rows.count > limit else { return Page(items: rows.map(\.value), next: nil) }
+            return Page(items: rows.prefix(limit).map(\.value), next: PageCursor.encode(rows[limit - 1].key))
         }
     }
 
-    private func updateExistingImage(_ id: String, _ update: Expression) throws {
-        do {
-            try db.updateItem(tables.images, key: ["id": .s(id)], update: update,
-                              condition: Expression(text: "attribute_exists(id)"))
-        } catch let error as AWSError where error.isConditionFailure {
-            throw GalleryError.notFound
-        } catch {
-            throw error.asGalleryError
+    private func replaceExisting(_ id: String, _ change: @escaping (inout ImageRecord) -> Void) throws {
+        let result = try call {
+            try writer.replace(id) { image in
+                var image = image
+                change(&image)
+                return image
+            }
         }
+        guard result != nil else { throw GalleryError.notFound }
     }
 
     // MARK: Helpers
 
-    /// Usernames are one namespace whatever their case.
-    static func nameKey(_ username: String) -> String { "NAME#" + username.lowercased() }
-
-    static func profile(_ item: DynamoItem) throws -> Profile {
-        Profile(userID: try item.string("userID"), username: try item.string("username"), email: try item.string("email"),
-                displayName: try item.string("displayName"), createdAt: try item.date("createdAt"))
-    }
-
     /// Runs a call; AWS failures become `.unavailable` naming the call.
     @discardableResult
-    private func call<T>(_ body: () throws -> T) throws -> T {
+    func call<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as DynamoDecodingError {

@@ -3,10 +3,35 @@ import GalleryCore
 
 /// `ImageRecord` ⇄ DynamoDB item. Optional fields are absent attributes; derivatives are one
 /// map (replaced whole when the worker finishes).
+///
+/// Beside the record an item holds what the indexes and writers need: `createdKey` (sort key
+/// of every list), `feed` and `publicOwner` (only while public: sparse indexes), `ownerSHA`
+/// (duplicates), `albums` (a string set of the albums it is in) and `version`, bumped by every
+/// write, which is conditioned on the version it read (see `ImageWriter`).
 enum ImageItem {
     static let publicFeed = "PUBLIC"
 
-    static func encode(_ image: ImageRecord) -> DynamoItem {
+    /// An item and what is not part of the record.
+    struct Stored {
+        var image: ImageRecord
+        var version: Int
+        var albums: [String]
+    }
+
+    static func stored(_ item: DynamoItem) throws -> Stored {
+        let albums: [String]
+        if case .ss(let ids)? = item["albums"] { albums = ids } else { albums = [] }
+        return Stored(image: try decode(item), version: item["version"]?.int ?? 0, albums: albums)
+    }
+
+    /// The whole item of a stored image, for a PutItem that replaces it.
+    static func encode(_ stored: Stored) -> DynamoItem {
+        var item = encode(stored.image, version: stored.version)
+        if !stored.albums.isEmpty { item["albums"] = .ss(stored.albums) }
+        return item
+    }
+
+    static func encode(_ image: ImageRecord, version: Int = 0) -> DynamoItem {
         var item: DynamoItem = [
             "id": .s(image.id), "ownerID": .s(image.ownerID), "ownerUsername": .s(image.ownerUsername),
             "status": .s(image.status.rawValue), "visibility": .s(image.visibility.rawValue),
@@ -15,8 +40,17 @@ enum ImageItem {
             "sha256": .s(image.sha256), "originalKey": .s(image.originalKey),
             "createdAt": .milliseconds(image.createdAt),
             "createdKey": .s(DynamoTime.sortKey(image.createdAt, id: image.id)),
+            "ownerSHA": .s(image.ownerID + "#" + image.sha256), "version": .int(version),
+            "title": .s(image.title), "description": .s(image.description),
         ]
-        if image.visibility == .public { item["feed"] = .s(publicFeed) }
+        if image.visibility == .public {
+            item["feed"] = .s(publicFeed)
+            item["publicOwner"] = .s(image.ownerID)
+        }
+        // A list keeps the owner's order (a set would not, and cannot be empty).
+        if !image.tags.isEmpty { item["tags"] = .l(image.tags.map(AttributeValue.s)) }
+        if image.encrypted { item["encrypted"] = .bool(true) }
+        if let token = image.shareToken { item["shareToken"] = .s(token) }
         if let derivatives = image.derivatives { item["derivatives"] = encode(derivatives) }
         if let reason = image.failureReason { item["failureReason"] = .s(reason) }
         return item
@@ -37,7 +71,19 @@ enum ImageItem {
                 guard let map = value.map else { throw DynamoDecodingError("derivatives is not a map") }
                 return try decodeDerivatives(map)
             },
-            failureReason: item["failureReason"]?.string, createdAt: try item.date("createdAt"))
+            failureReason: item["failureReason"]?.string, createdAt: try item.date("createdAt"),
+            title: item["title"]?.string ?? "", description: item["description"]?.string ?? "",
+            tags: try tags(item["tags"]), encrypted: item["encrypted"]?.bool ?? false,
+            shareToken: item["shareToken"]?.string)
+    }
+
+    private static func tags(_ value: AttributeValue?) throws -> [String] {
+        guard let value else { return [] }
+        guard case .l(let list) = value else { throw DynamoDecodingError("tags is not a list") }
+        return try list.map {
+            guard let tag = $0.string else { throw DynamoDecodingError("a tag is not a string") }
+            return tag
+        }
     }
 
     static func encode(_ d: ImageDerivatives) -> AttributeValue {
