@@ -67,7 +67,7 @@ public enum Bootstrap {
                                aws: { try $0.identityProvider() }),
             // The catalog lives beside the metadata (same file or tables).
             catalog: try pick(config.metadataBackend, embedded: { SQLiteCatalogStore(database: database!) },
-                              aws: { _ in throw GalleryError.unavailable("the AWS catalog store is being built") }),
+                              aws: { $0.catalogStore() }),
             mailer: mailer,
             aws: aws)
     }
