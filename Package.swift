@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection"]),
         .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded"]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
+                    dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
     ],
     swiftLanguageModes: [.v5]
 )

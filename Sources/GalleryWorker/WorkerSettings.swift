@@ -96,7 +96,7 @@ public struct WorkerSettings: Sendable {
 
     /// The settings of a `gallery-worker` process, from the environment's configuration.
     public init(configuration c: Configuration, childExecutable: URL) {
-        let wake = c.backend == .embedded
+        let wake = c.jobsBackend == .embedded
             ? [c.databaseFile, URL(fileURLWithPath: c.databaseFile.path + "-wal")] : []
         self.init(slots: c.workerJobs, lease: c.leaseSeconds, maxAttempts: c.maxAttempts,
                   retryBase: c.retryBase, retryCap: c.retryCap,

@@ -1,24 +1,21 @@
 import Foundation
 import GalleryCore
-import GalleryEmbedded
 import XCTest
 @testable import GalleryWorker
 
 /// The account removal job on the embedded backend.
 final class AccountPurgeTests: XCTestCase {
     private var site: Site!
-    private var catalog: SQLiteCatalogStore!
     private var pool: WorkerPool?
 
     override func setUpWithError() throws {
         try requireWorkerBinary()
         site = try Site()
-        catalog = SQLiteCatalogStore(database: site.database)
     }
 
     override func tearDown() {
         pool?.shutdown(deadline: 1)
-        site.remove()
+        site?.remove()
     }
 
     private func profile(_ id: String, _ name: String) throws {
@@ -27,7 +24,7 @@ final class AccountPurgeTests: XCTestCase {
     }
 
     private func startPool() {
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs, catalog: catalog,
+        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs, catalog: site.catalog,
                               settings: site.settings(slots: 2), logger: LogRecorder().logger)
         pool.start()
         self.pool = pool
@@ -41,14 +38,14 @@ final class AccountPurgeTests: XCTestCase {
         startPool()
         XCTAssert(try eventually(timeout: 20) { try site.allDone(theirs + [mine]) })
         let now = Date()
-        try catalog.createAlbum(Album(id: Identifiers.make(), ownerID: "leaver", ownerUsername: "leaver",
+        try site.catalog.createAlbum(Album(id: Identifiers.make(), ownerID: "leaver", ownerUsername: "leaver",
                                       title: "Trip", createdAt: now, updatedAt: now))
-        try catalog.markDeleted(userID: "leaver", at: now)
+        try site.catalog.markDeleted(userID: "leaver", at: now)
         let job = try site.jobs.enqueue(imageID: "leaver", kind: .deleteAccount, availableAt: now)
 
         XCTAssert(try eventually(timeout: 20) { try site.jobs.job(id: job.id)?.status == .done })
         XCTAssertEqual(try site.metadata.images(ownerID: "leaver", cursor: nil, limit: 10).items.count, 0)
-        XCTAssertEqual(try catalog.albums(scope: .owner("leaver"), cursor: nil, limit: 10).items.count, 0)
+        XCTAssertEqual(try site.catalog.albums(scope: .owner("leaver"), cursor: nil, limit: 10).items.count, 0)
         XCTAssertNil(try site.metadata.profile(userID: "leaver"))
         // Only the other account's original and derivatives are left.
         XCTAssertEqual(try site.blobFiles(), Set([mine.originalKey] + DerivativeKeys(imageID: mine.id).all))

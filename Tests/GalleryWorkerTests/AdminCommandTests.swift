@@ -12,28 +12,10 @@ final class AdminCommandTests: XCTestCase {
         site = try Site()
     }
 
-    override func tearDown() { site.remove() }
+    override func tearDown() { site?.remove() }
 
-    private struct Run {
-        var status: Int32
-        var out: String
-        var err: String
-    }
-
-    private func gallery(_ arguments: String...) throws -> Run {
-        let process = Process()
-        process.executableURL = workerBinary.deletingLastPathComponent().appendingPathComponent("gallery")
-        process.arguments = arguments
-        process.environment = ["GALLERY_DATA_DIR": site.root.path, "GALLERY_LOG_LEVEL": "warning"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, out: String(decoding: output, as: UTF8.self),
-                   err: String(decoding: errors, as: UTF8.self))
+    private func gallery(_ arguments: String...) throws -> CommandRun {
+        try runGallery(arguments, environment: site.environment)
     }
 
     func testListCountRequeueAndRegenerate() throws {

@@ -3,31 +3,31 @@ import GalleryCore
 import XCTest
 @testable import GalleryWorker
 
-final class ConcurrencyTests: XCTestCase {
+class ConcurrencyTests: BackendTestCase {
     private var site: Site!
     private var pools: [WorkerPool] = []
     private var processes: [WorkerProcess] = []
 
     override func setUpWithError() throws {
-        try requireWorkerBinary()
-        site = try Site()
+        site = try makeSite()
     }
 
     override func tearDown() {
         pools.forEach { $0.shutdown(deadline: 1) }
         processes.forEach { $0.stop() }
-        site.remove()
+        site?.remove()
     }
 
     func testSeveralWorkersClaimingAtOnceCompleteEachJobExactlyOnce() throws {
-        let images = try (0..<24).map { try site.upload(naturePhotos[$0 % naturePhotos.count]) }
-        // Three pools of three slots in this process and a worker process, all started together.
+        let images = try (0..<site.scaled(24, aws: 12)).map { try site.upload(naturePhotos[$0 % naturePhotos.count]) }
+        // Pools of several slots in this process and a worker process, all started together.
         let log = LogRecorder()
-        pools = (0..<3).map { _ in
+        let slots = site.scaled(3, aws: 2)
+        pools = (0..<site.scaled(3, aws: 2)).map { _ in
             WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
-                       settings: site.settings(slots: 3, lease: 10), logger: log.logger)
+                       settings: site.settings(slots: slots, lease: 10), logger: log.logger)
         }
-        processes = [try WorkerProcess(site: site, environment: ["GALLERY_WORKER_JOBS": "3", "GALLERY_LEASE_SECONDS": "10"])]
+        processes = [try WorkerProcess(site: site, environment: ["GALLERY_WORKER_JOBS": "\(slots)", "GALLERY_LEASE_SECONDS": "10"])]
         pools.forEach { $0.start() }
         let done = try eventually(timeout: 60) { try site.allDone(images) }
         XCTAssert(done, log.messages.joined(separator: "\n"))

@@ -17,7 +17,7 @@ final class PipelineTests: XCTestCase {
 
     override func tearDown() {
         pool?.shutdown(deadline: 1)
-        site.remove()
+        site?.remove()
     }
 
     @discardableResult

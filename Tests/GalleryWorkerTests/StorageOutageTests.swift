@@ -5,18 +5,17 @@ import XCTest
 
 /// The storage endpoint going away: each seam of the embedded backend wrapped so that, while
 /// the outage lasts, every call fails as a network or database outage would.
-final class StorageOutageTests: XCTestCase {
+class StorageOutageTests: BackendTestCase {
     private var site: Site!
     private var pool: WorkerPool?
 
     override func setUpWithError() throws {
-        try requireWorkerBinary()
-        site = try Site()
+        site = try makeSite()
     }
 
     override func tearDown() {
         pool?.shutdown(deadline: 1)
-        site.remove()
+        site?.remove()
     }
 
     func testWorkersBackOffLogClearlyAndResumeWithNothingLost() throws {
@@ -130,6 +129,9 @@ final class FlakyBlobs: BlobStore, @unchecked Sendable {
     func delete(keys: [String]) throws { try outage.check("delete"); try base.delete(keys: keys) }
     func delivery(key: String, contentType: String, downloadName: String?) throws -> BlobDelivery {
         try base.delivery(key: key, contentType: contentType, downloadName: downloadName)
+    }
+    func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
+        try outage.check("list"); return try base.list(prefix: prefix, cursor: cursor, limit: limit)
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
+import GalleryBootstrap
 import GalleryCore
 import GalleryCrypto
-import GalleryEmbedded
 import ImageInspection
 import Logging
 import XCTest
@@ -49,22 +49,46 @@ func requireWorkerBinary() throws {
     }
 }
 
-/// A data directory laid out as `Configuration` expects, with the embedded backend open on it.
+/// Where the seams of a test live: the embedded backend in the site's data directory, or AWS
+/// on a moto server (DynamoDB and S3; accounts stay local, the worker needs none).
+enum TestBackend: String {
+    case embedded, aws
+}
+
+/// A data directory laid out as `Configuration` expects, with the seams opened the way every
+/// executable opens them (`Bootstrap.backends`), so that the worker processes and `gallery`
+/// started with `environment` see the same stores.
 final class Site {
     let root: URL
-    let database: SQLiteDatabase
-    let metadata: SQLiteMetadataStore
-    let jobs: SQLiteJobQueue
-    let blobs: FileBlobStore
+    let backend: TestBackend
+    /// For worker processes and `gallery`: the data directory and, on AWS, the endpoints.
+    let environment: [String: String]
+    let metadata: MetadataStore
+    let jobs: JobQueue
+    let blobs: BlobStore
+    let catalog: CatalogStore
 
-    init() throws {
+    init(_ backend: TestBackend = .embedded, moto: Moto? = nil) throws {
+        self.backend = backend
         root = FileManager.default.temporaryDirectory
             .appendingPathComponent("gallery-worker-tests-\(Identifiers.make())")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        database = try SQLiteDatabase(file: root.appendingPathComponent("gallery.sqlite3"))
-        metadata = SQLiteMetadataStore(database: database)
-        jobs = SQLiteJobQueue(database: database)
-        blobs = try FileBlobStore(root: root.appendingPathComponent("blobs"))
+        var env = ["GALLERY_DATA_DIR": root.path, "PATH": "/usr/bin:/bin"]
+        if backend == .aws {
+            guard let moto else { throw GalleryError.invalid("an AWS site needs a moto server") }
+            // Tables and bucket of their own, so that sites on one moto server never meet.
+            env.merge(moto.environment(prefix: "w\(Identifiers.make().suffix(8))")) { $1 }
+        }
+        environment = env
+        if backend == .aws {
+            let setup = try runGallery(["setup"], environment: env)
+            guard setup.status == 0 else { throw GalleryError.unavailable("gallery setup failed: \(setup.err)") }
+        }
+        let backends = try Bootstrap.backends(try Configuration(environment: env), environment: env)
+        metadata = backends.metadata
+        jobs = backends.jobs
+        blobs = backends.blobs
+        catalog = backends.catalog
     }
 
     func remove() {
@@ -105,12 +129,20 @@ final class Site {
         var iso = IsolationSettings(executable: workerBinary, timeout: 30)
         isolation?(&iso)
         return WorkerSettings(slots: slots, lease: lease, maxAttempts: maxAttempts,
-                              retryBase: 0.02, retryCap: 0.1, pollMinimum: 0.02, pollMaximum: 0.2,
+                              retryBase: 0.02, retryCap: 0.1, pollMinimum: pollInterval.lowerBound,
+                              pollMaximum: pollInterval.upperBound,
                               storageBackoffMaximum: 0.3, shutdownDeadline: 5,
                               workDirectory: root.appendingPathComponent("tmp/worker"),
                               thumbnails: ThumbnailSettings(thumbnailSize: 320, previewSize: 1280, quality: 80),
                               isolation: iso)
     }
+
+    /// Idle polling: brisk on SQLite; the defaults on AWS, where every poll is a few DynamoDB
+    /// queries and moto, serialized, answers one request at a time.
+    var pollInterval: ClosedRange<TimeInterval> { backend == .aws ? 0.05...1 : 0.02...0.2 }
+
+    /// Smaller loads on moto, which is far slower than DynamoDB or SQLite.
+    func scaled(_ embedded: Int, aws: Int) -> Int { backend == .aws ? aws : embedded }
 
     func allJobs() throws -> [Job] {
         try [JobStatus.queued, .running, .done, .dead].flatMap { status -> [Job] in
@@ -125,11 +157,14 @@ final class Site {
         }
     }
 
-    /// Job of an image (the tests enqueue one per image).
+    /// Job of an image (the tests enqueue one per image), read afresh: the lists by status
+    /// are not one snapshot, so a job that moves on while they are read shows up twice.
     func job(of image: ImageRecord) throws -> Job {
-        let matching = try allJobs().filter { $0.imageID == image.id }
-        guard matching.count == 1 else { throw GalleryError.invalid("\(matching.count) jobs for \(image.id)") }
-        return matching[0]
+        let ids = Set(try allJobs().filter { $0.imageID == image.id }.map(\.id))
+        guard ids.count == 1, let job = try jobs.job(id: ids.first!) else {
+            throw GalleryError.invalid("\(ids.count) jobs for \(image.id)")
+        }
+        return job
     }
 
     /// Whether every image is ready and its job done. (A worker marks the image, then the job:
@@ -140,18 +175,15 @@ final class Site {
         }
     }
 
-    /// Every file under blobs/ (dot-files are the blob store's in-flight temporaries).
+    /// Every stored blob's key (writes in progress are not listed).
     func blobFiles() throws -> Set<String> {
-        let base = root.appendingPathComponent("blobs")
-        guard let walker = FileManager.default.enumerator(atPath: base.path) else { return [] }
         var found = Set<String>()
-        while let path = walker.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: base.appendingPathComponent(path).path, isDirectory: &isDirectory),
-               !isDirectory.boolValue {
-                found.insert(path)
-            }
-        }
+        var cursor: String?
+        repeat {
+            let page = try blobs.list(prefix: "", cursor: cursor, limit: 1000)
+            found.formUnion(page.items.map(\.key))
+            cursor = page.next
+        } while cursor != nil
         return found
     }
 }
@@ -210,17 +242,16 @@ final class WorkerProcess {
             throw GalleryError.unavailable("cannot create \(log.path)")
         }
         process.executableURL = workerBinary
-        var env = [
-            "GALLERY_DATA_DIR": site.root.path,
+        var env = site.environment
+        env.merge([
             "GALLERY_LEASE_SECONDS": "1",
             "GALLERY_MAX_ATTEMPTS": "5",
             "GALLERY_RETRY_BASE_MS": "20",
             "GALLERY_RETRY_MAX_MS": "100",
-            "GALLERY_POLL_MIN_MS": "20",
-            "GALLERY_POLL_MAX_MS": "200",
+            "GALLERY_POLL_MIN_MS": "\(Int(site.pollInterval.lowerBound * 1000))",
+            "GALLERY_POLL_MAX_MS": "\(Int(site.pollInterval.upperBound * 1000))",
             "GALLERY_LOG_LEVEL": "debug",
-            "PATH": "/usr/bin:/bin",
-        ]
+        ]) { $1 }
         env.merge(extra) { $1 }
         process.environment = env
         let handle = try FileHandle(forWritingTo: log)
@@ -247,5 +278,109 @@ final class WorkerProcess {
             signal(SIGKILL)
             process.waitUntilExit()
         }
+    }
+}
+
+struct CommandRun {
+    var status: Int32
+    var out: String
+    var err: String
+}
+
+/// Runs the built `gallery` admin command.
+func runGallery(_ arguments: [String], environment: [String: String]) throws -> CommandRun {
+    try requireWorkerBinary()
+    let process = Process()
+    process.executableURL = workerBinary.deletingLastPathComponent().appendingPathComponent("gallery")
+    process.arguments = arguments
+    process.environment = environment.merging(["GALLERY_LOG_LEVEL": "warning"]) { $1 }
+    // stderr to a file, so that neither pipe can fill while the other is read.
+    let errors = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-\(Identifiers.make()).err")
+    guard FileManager.default.createFile(atPath: errors.path, contents: nil) else {
+        throw GalleryError.unavailable("cannot create \(errors.path)")
+    }
+    defer { try? FileManager.default.removeItem(at: errors) } // test scratch
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = try FileHandle(forWritingTo: errors)
+    try process.run()
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandRun(status: process.terminationStatus, out: String(decoding: output, as: UTF8.self),
+                      err: (try? String(contentsOf: errors, encoding: .utf8)) ?? "") // missing: no stderr
+}
+
+/// A moto server (serialized: moto answers requests on parallel threads without the
+/// atomicity of DynamoDB's conditional writes, and claims depend on it), for one test class.
+final class Moto {
+    private let process = Process()
+    let endpoint: String
+
+    init() throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("EndToEnd/moto_serialized.py")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line is the port; the server is listening by then.
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+            line += byte
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            process.terminate()
+            throw GalleryError.unavailable("moto did not start (needs python3 with moto[server])")
+        }
+        endpoint = "http://127.0.0.1:\(port)"
+    }
+
+    func environment(prefix: String) -> [String: String] {
+        [
+            "GALLERY_BACKEND": "aws",
+            "GALLERY_IDENTITY_BACKEND": "embedded",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "GALLERY_AWS_PREFIX": "\(prefix)-",
+            "GALLERY_S3_BUCKET": "\(prefix)-blobs",
+        ]
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// A test class whose tests run on `backend`: the embedded one by default; an AWS subclass
+/// overrides `backend` and repeats the test methods (one moto server per class).
+class BackendTestCase: XCTestCase {
+    class var backend: TestBackend { .embedded }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var motos: [ObjectIdentifier: Moto] = [:]
+
+    func makeSite() throws -> Site {
+        try requireWorkerBinary()
+        guard Self.backend == .aws else { return try Site() }
+        let moto = try Self.lock.withLock { () throws -> Moto in
+            if let running = Self.motos[ObjectIdentifier(Self.self)] { return running }
+            let started = try Moto()
+            Self.motos[ObjectIdentifier(Self.self)] = started
+            return started
+        }
+        return try Site(.aws, moto: moto)
+    }
+
+    override class func tearDown() {
+        lock.withLock { motos.removeValue(forKey: ObjectIdentifier(self)) }?.stop()
+        super.tearDown()
     }
 }
