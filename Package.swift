@@ -75,6 +75,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
+        // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
+        .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
+                          path: "bench/thumbnails/Sources"),
+
         // One conformance suite per seam, run against every backend.
         .target(name: "GalleryConformance", dependencies: ["GalleryCore"], path: "Tests/GalleryConformance"),
         .testTarget(name: "GalleryCoreTests", dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords"]),

@@ -152,7 +152,7 @@ static unsigned read_scanlines(cjpeg_decoder *d, int **rows, unsigned count, JSA
 int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned height) {
     if (setjmp(d->jump)) return -1;
     j_decompress_ptr c = &d->cinfo;
-    unsigned source_width = c->output_width, batch = c->rec_outbuf_height;
+    unsigned source_width = c->output_width, batch = c->rec_outbuf_height < 2 ? 2 : c->rec_outbuf_height;
     JSAMPARRAY cmyk = NULL;
     if (d->cmyk) cmyk = (*c->mem->alloc_sarray)((j_common_ptr)c, JPOOL_IMAGE, source_width * 4, batch);
     if (width == source_width && height == c->output_height) {
@@ -168,8 +168,11 @@ int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned heigh
         }
         JSAMPARRAY scratch = (*c->mem->alloc_sarray)((j_common_ptr)c, JPOOL_IMAGE, source_width * 4, batch);
         while (c->output_scanline < c->output_height) {
-            unsigned n = read_scanlines(d, (int **)scratch, batch, cmyk);
-            for (unsigned i = 0; i < n; i++) lanczos_push_row(d->reducer, (const int *)scratch[i], rows);
+            unsigned n = 0;
+            /* Two rows at a time: the reducer filters a pair with one set of instructions. */
+            while (n < batch && c->output_scanline < c->output_height)
+                n += read_scanlines(d, (int **)scratch + n, batch - n, cmyk);
+            lanczos_push_rows(d->reducer, (const int *const *)scratch, n, rows);
         }
     }
     /* Not jpeg_finish_decompress: every row is here, and a missing EOI after them is harmless. */
@@ -181,7 +184,7 @@ int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source
                       int **destination, unsigned width, unsigned height) {
     lanczos_reducer *reducer = lanczos_create(source_width, source_height, width, height);
     if (!reducer) return -1;
-    for (unsigned y = 0; y < source_height; y++) lanczos_push_row(reducer, source[y], destination);
+    lanczos_push_rows(reducer, (const int *const *)source, source_height, destination);
     lanczos_destroy(reducer);
     return 0;
 }

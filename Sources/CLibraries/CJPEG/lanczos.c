@@ -7,6 +7,7 @@
  * turn these into SSE/NEON operations. Premultiplying keeps the colour of transparent pixels
  * (often black) from bleeding into their neighbours. */
 typedef float v4f __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));  /* two pixels: two rows, or two columns */
 typedef int v4i __attribute__((vector_size(16)));
 typedef unsigned char v4b __attribute__((vector_size(4)));
 
@@ -27,9 +28,10 @@ typedef struct {
 struct lanczos_reducer {
     unsigned src_width, src_height, dst_width, dst_height;
     taps *horizontal, *vertical;
-    unsigned ring_rows;      /* the most source rows one destination row needs */
-    v4f *source;             /* the current source row, as floats */
-    v4f *ring;               /* ring_rows horizontally reduced rows of dst_width */
+    unsigned ring_rows;      /* the most source rows one destination row needs, plus one */
+    size_t stride;           /* pixels per ring row: dst_width rounded up to even */
+    v8f *source;             /* the current two source rows, as floats, pixel by pixel */
+    v4f *ring;               /* ring_rows horizontally reduced rows */
     const v4f **window;      /* the ring rows under one destination row, in order */
     unsigned next_source, next_destination;
     void *blocks[5];
@@ -80,18 +82,22 @@ lanczos_reducer *lanczos_create(unsigned sw, unsigned sh, unsigned dw, unsigned 
     unsigned hmax = (unsigned)ceil(6.0 * sw / dw) + 2, vmax = (unsigned)ceil(6.0 * sh / dh) + 2;
     if (hmax > sw) hmax = sw;
     if (vmax > sh) vmax = sh;
-    r->ring_rows = vmax;
+    /* Rows arrive in pairs: one more ring row than a destination row spans keeps the second
+     * of a pair from overwriting a row the first one's destination rows still need. */
+    r->ring_rows = vmax + 1;
+    r->stride = (dw + 1) & ~1u;
     float *hw, *vw;
     if (!(r->horizontal = block(r, 0, sizeof(taps) * dw)) || !(r->vertical = block(r, 1, sizeof(taps) * dh)) ||
         !(hw = block(r, 2, sizeof(float) * ((size_t)dw * hmax + (size_t)dh * vmax))) ||
-        !(r->source = block(r, 3, sizeof(v4f) * (sw + (size_t)dw * vmax))) ||
+        !(r->source = block(r, 3, sizeof(v8f) * sw + sizeof(v4f) * r->stride * r->ring_rows)) ||
         !(r->window = block(r, 4, sizeof(v4f *) * vmax)) ||
         make_taps(sw, dw, r->horizontal, hw, hmax) != 0 ||
         make_taps(sh, dh, r->vertical, vw = hw + (size_t)dw * hmax, vmax) != 0) {
         lanczos_destroy(r);
         return NULL;
     }
-    r->ring = r->source + sw;
+    r->ring = (v4f *)(r->source + sw);
+    memset(r->ring, 0, sizeof(v4f) * r->stride * r->ring_rows);  /* the padding pixel stays 0 */
     return r;
 }
 
@@ -124,56 +130,66 @@ static inline int pack(v4f v) {
     return c[3] << 24 | c[2] << 16 | c[1] << 8 | c[0];
 }
 
-/* Destination row j from the ring rows under its vertical taps, four pixels at a time in
+/* The first and second pixel of a pair (macros: a function taking a v8f changes its ABI
+ * with the CPU variant). */
+#define LOW(v) __builtin_shufflevector((v), (v), 0, 1, 2, 3)
+#define HIGH(v) __builtin_shufflevector((v), (v), 4, 5, 6, 7)
+
+/* Destination row j from the ring rows under its vertical taps, eight pixels at a time in
  * registers so that partial sums never go through memory. */
 CPU_VARIANTS
 static void emit(lanczos_reducer *r, int *out) {
     const taps *t = &r->vertical[r->next_destination];
-    const v4f **window = r->window;
+    const v8f **window = (const v8f **)r->window;
     for (unsigned k = 0; k < t->count; k++)
-        window[k] = r->ring + (size_t)((t->start + k) % r->ring_rows) * r->dst_width;
+        window[k] = (const v8f *)(r->ring + (size_t)((t->start + k) % r->ring_rows) * r->stride);
     const float *w = t->weights;
-    size_t dw = r->dst_width, x = 0;
-    for (; x + 4 <= dw; x += 4) {
-        v4f a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+    size_t pairs = r->stride / 2, dw = r->dst_width, p = 0;
+    for (; p + 4 <= pairs; p += 4) {
+        v8f a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
         for (unsigned k = 0; k < t->count; k++) {
-            const v4f *row = window[k] + x;
+            const v8f *row = window[k] + p;
             a += row[0] * w[k];
             b += row[1] * w[k];
             c += row[2] * w[k];
             d += row[3] * w[k];
         }
-        out[x] = pack(a);
-        out[x + 1] = pack(b);
-        out[x + 2] = pack(c);
-        out[x + 3] = pack(d);
+        int *o = out + 2 * p;
+        o[0] = pack(LOW(a)), o[1] = pack(HIGH(a)), o[2] = pack(LOW(b)), o[3] = pack(HIGH(b));
+        o[4] = pack(LOW(c)), o[5] = pack(HIGH(c)), o[6] = pack(LOW(d));
+        if (2 * p + 7 < dw) o[7] = pack(HIGH(d));
     }
-    for (; x < dw; x++) {
-        v4f a = { 0 };
-        for (unsigned k = 0; k < t->count; k++) a += window[k][x] * w[k];
-        out[x] = pack(a);
+    for (; p < pairs; p++) {
+        v8f a = { 0 };
+        for (unsigned k = 0; k < t->count; k++) a += window[k][p] * w[k];
+        out[2 * p] = pack(LOW(a));
+        if (2 * p + 1 < dw) out[2 * p + 1] = pack(HIGH(a));
     }
 }
 
+/* libgd's pixel as premultiplied floats: B, G, R times opacity, then opacity. */
+static inline v4f premultiplied(int pixel) {
+    v4f v = unpack(pixel);
+    float opacity = (127 - v[3]) * (1.0f / 127);
+    v *= (v4f){ opacity, opacity, opacity, 0 };
+    v[3] = opacity;
+    return v;
+}
+
+/* Reduces source rows `first` and `second` (which may be the same row) horizontally, both at
+ * once: they share every tap, so one eight-lane multiply-add serves both. */
 CPU_VARIANTS
-void lanczos_push_row(lanczos_reducer *r, const int *row, int **dst_rows) {
-    if (r->next_source >= r->src_height) return;
-    v4f *restrict source = r->source;
-    for (size_t x = 0, n = r->src_width; x < n; x++) {
-        v4f v = unpack(row[x]);
-        float opacity = (127 - v[3]) * (1.0f / 127);
-        v *= (v4f){ opacity, opacity, opacity, 0 };
-        v[3] = opacity;
-        source[x] = v;
-    }
-    v4f *restrict reduced = r->ring + (size_t)(r->next_source % r->ring_rows) * r->dst_width;
+static void reduce_pair(lanczos_reducer *r, const int *first, const int *second, v4f *out_first, v4f *out_second) {
+    v8f *restrict source = r->source;
+    for (size_t x = 0, n = r->src_width; x < n; x++)
+        source[x] = __builtin_shufflevector(premultiplied(first[x]), premultiplied(second[x]), 0, 1, 2, 3, 4, 5, 6, 7);
     const taps *restrict horizontal = r->horizontal;
     for (size_t x = 0, n = r->dst_width; x < n; x++) {
-        const v4f *restrict s = source + horizontal[x].start;
+        const v8f *restrict s = source + horizontal[x].start;
         const float *restrict w = horizontal[x].weights;
         size_t count = horizontal[x].count, k = 0;
         /* Four partial sums: one would wait on the adder's latency at every tap. */
-        v4f a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+        v8f a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
         for (; k + 4 <= count; k += 4) {
             a += s[k] * w[k];
             b += s[k + 1] * w[k + 1];
@@ -181,14 +197,39 @@ void lanczos_push_row(lanczos_reducer *r, const int *row, int **dst_rows) {
             d += s[k + 3] * w[k + 3];
         }
         for (; k < count; k++) a += s[k] * w[k];
-        reduced[x] = (a + b) + (c + d);
+        v8f sum = (a + b) + (c + d);
+        out_first[x] = LOW(sum);
+        out_second[x] = HIGH(sum);
     }
-    /* Every destination row whose last tap is this source row is complete. */
+}
+
+static v4f *ring_row(lanczos_reducer *r, unsigned y) {
+    return r->ring + (size_t)(y % r->ring_rows) * r->stride;
+}
+
+/* Every destination row whose last tap has arrived is complete. */
+static void emit_ready(lanczos_reducer *r, int **dst_rows) {
     while (r->next_destination < r->dst_height) {
         const taps *t = &r->vertical[r->next_destination];
-        if (t->start + t->count - 1 > r->next_source) break;
+        if (t->start + t->count > r->next_source) break;
         emit(r, dst_rows[r->next_destination]);
         r->next_destination++;
     }
-    r->next_source++;
+}
+
+void lanczos_push_rows(lanczos_reducer *r, const int *const *rows, unsigned count, int **dst_rows) {
+    for (unsigned i = 0; i < count && r->next_source < r->src_height; ) {
+        unsigned y = r->next_source;
+        if (i + 1 < count && y + 1 < r->src_height) {
+            reduce_pair(r, rows[i], rows[i + 1], ring_row(r, y), ring_row(r, y + 1));
+            r->next_source += 2;
+            i += 2;
+        } else {
+            v4f *row = ring_row(r, y);
+            reduce_pair(r, rows[i], rows[i], row, row);
+            r->next_source += 1;
+            i += 1;
+        }
+        emit_ready(r, dst_rows);
+    }
 }

@@ -11,9 +11,9 @@ lanczos_reducer *lanczos_create(unsigned src_width, unsigned src_height,
                                 unsigned dst_width, unsigned dst_height);
 void lanczos_destroy(lanczos_reducer *reducer);
 
-/* Feeds the next source row (src_width pixels in libgd's layout, 0xAARRGGBB with 7-bit
- * transparency) and writes every destination row it completes into dst_rows (dst_height row
- * pointers of dst_width ints, same layout). */
-void lanczos_push_row(lanczos_reducer *reducer, const int *row, int **dst_rows);
+/* Feeds the next `count` source rows (src_width pixels each in libgd's layout, 0xAARRGGBB
+ * with 7-bit transparency) and writes every destination row they complete into dst_rows
+ * (dst_height row pointers of dst_width ints, same layout). Rows go fastest in pairs. */
+void lanczos_push_rows(lanczos_reducer *reducer, const int *const *rows, unsigned count, int **dst_rows);
 
 #endif
