@@ -4,13 +4,12 @@ import XCTest
 @testable import GalleryWorker
 
 /// The account removal job on the embedded backend.
-final class AccountPurgeTests: XCTestCase {
+class AccountPurgeTests: BackendTestCase {
     private var site: Site!
     private var pool: WorkerPool?
 
     override func setUpWithError() throws {
-        try requireWorkerBinary()
-        site = try Site()
+        site = try makeSite()
     }
 
     override func tearDown() {
