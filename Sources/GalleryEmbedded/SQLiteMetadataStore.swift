@@ -107,6 +107,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func putImage(_ image: ImageRecord) throws {
         try CatalogRules.checkDetails(title: image.title, description: image.description, tags: image.tags)
         try CatalogRules.checkVisibility(image.visibility, encrypted: image.encrypted)
+        try CatalogRules.checkShareToken(image.shareToken)
         do {
             try database.write { db in
                 if try db.queryFirst(Self.ownerIsDeleted, [image.ownerID], { _ in true }) == true {

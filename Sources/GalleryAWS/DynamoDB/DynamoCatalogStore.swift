@@ -107,7 +107,8 @@ public final class DynamoCatalogStore: CatalogStore {
     public func usage(ownerID: String) throws -> StorageUsage {
         try call {
             let item = try db.getItem(tables.profiles, key: ProfileItem.usageKey(ownerID))
-            return StorageUsage(bytes: item?["bytes"]?.int ?? 0, images: item?["images"]?.int ?? 0)
+            // Never below zero: photos stored before the counters existed are only counted down.
+            return StorageUsage(bytes: max(0, item?["bytes"]?.int ?? 0), images: max(0, item?["images"]?.int ?? 0))
         }
     }
 
@@ -481,8 +482,9 @@ public final class DynamoCatalogStore: CatalogStore {
     public func purgeProfile(userID: String) throws {
         try call {
             if let profile = try db.getItem(tables.profiles, key: ProfileItem.key(userID)).map(ProfileItem.decode) {
-                let empty = "attribute_not_exists(pk) OR ((attribute_not_exists(images) OR images = :zero) "
-                    + "AND (attribute_not_exists(albums) OR albums = :zero))"
+                // ≤ 0: photos stored before the counters existed were never counted up, only down.
+                let empty = "attribute_not_exists(pk) OR ((attribute_not_exists(images) OR images <= :zero) "
+                    + "AND (attribute_not_exists(albums) OR albums <= :zero))"
                 do {
                     try db.transactWrite([
                         ["Delete": ["TableName": tables.profiles, "Key": ProfileItem.key(userID).json]],
