@@ -1,4 +1,4 @@
-// gallery-worker: claims thumbnail jobs from the job table until SIGTERM or SIGINT.
+// gallery-worker: claims jobs from the job table until SIGTERM or SIGINT.
 // Every setting comes from the environment (GALLERY_*, see README). The same binary, run as
 // `gallery-worker thumbnail …`, is the confined child that decodes one image.
 import Foundation
@@ -14,7 +14,8 @@ if arguments.first == ThumbnailChild.subcommand {
 guard arguments.isEmpty else {
     FileHandle.standardError.write(Data("""
         usage: gallery-worker
-        Runs thumbnail jobs until SIGTERM or SIGINT; configured by GALLERY_* environment variables.
+        Runs jobs (thumbnails, account removal) until SIGTERM or SIGINT; configured by GALLERY_*
+        environment variables (see README).
 
         """.utf8))
     exit(arguments.first == "--help" || arguments.first == "-h" ? 0 : 2)

@@ -5,7 +5,7 @@ import GalleryCore
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "List, requeue and count thumbnail jobs.",
+        abstract: "List, requeue and count jobs (thumbnails, account removal).",
         subcommands: [List.self, Requeue.self, Depth.self])
 
     struct List: ParsableCommand {
@@ -32,7 +32,7 @@ struct Jobs: ParsableCommand {
             let jobs = try Site.open().backends.jobs
             let statuses = status.flatMap(JobStatus.init(rawValue:)).map { [$0] } ?? [.queued, .running, .dead]
             if !json {
-                print(row("JOB", "IMAGE", "STATUS", "TRIES", "WHEN", "OWNER / LAST ERROR"))
+                print(row("JOB", "KIND", "IMAGE / USER", "STATUS", "TRIES", "WHEN", "OWNER / LAST ERROR"))
             }
             for status in statuses {
                 var cursor: String?
@@ -62,11 +62,11 @@ struct Jobs: ParsableCommand {
                 when = "updated " + job.updatedAt.iso
                 who = job.lastError ?? ""
             }
-            return row(job.id, job.imageID, job.status.rawValue, "\(job.attempts)", when, who)
+            return row(job.id, job.kind.rawValue, job.imageID, job.status.rawValue, "\(job.attempts)", when, who)
         }
 
         private func row(_ c: String...) -> String {
-            let widths = [32, 32, 8, 5, 36]
+            let widths = [32, 14, 32, 8, 5, 36]
             return zip(c, widths + [0]).map { $1 > 0 ? $0.padding(toLength: max($1, $0.count), withPad: " ", startingAt: 0) : $0 }
                 .joined(separator: " ")
         }
