@@ -25,7 +25,10 @@ extension GalleryApp {
             let scope: Scope = mine ? .owner(c.user!.userID) : .everyone
             let page = try services.catalog.search(query, scope: scope, cursor: q.first("cursor"), limit: config.pageSize)
             data["images"] = page.items.map(ImageView.tile)
-            data["empty"] = page.items.isEmpty
+            // A page can come back short (even empty) with more to read: the store stops at a
+            // budget of candidates per request rather than scanning on.
+            data["empty"] = page.items.isEmpty && page.next == nil
+            data["short"] = page.items.isEmpty && page.next != nil
             if let next = page.next {
                 var params = q.pairs.filter { $0.0 != "cursor" }
                 params.append(("cursor", next))
