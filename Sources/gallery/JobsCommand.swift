@@ -147,16 +147,7 @@ struct Jobs: ParsableCommand {
             let depth = try Site.open().backends.jobs.depth(now: now)
             let age = depth.oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) }
             if prometheus {
-                print("""
-                    # HELP gallery_jobs Thumbnail jobs by status.
-                    # TYPE gallery_jobs gauge
-                    gallery_jobs{status="queued"} \(depth.queued)
-                    gallery_jobs{status="running"} \(depth.running)
-                    gallery_jobs{status="dead"} \(depth.dead)
-                    # HELP gallery_jobs_oldest_queued_age_seconds Age of the oldest job waiting to be claimed (0 when none).
-                    # TYPE gallery_jobs_oldest_queued_age_seconds gauge
-                    gallery_jobs_oldest_queued_age_seconds \(String(format: "%.3f", age ?? 0))
-                    """)
+                print(depth.prometheusText(now: now), terminator: "")
             } else if json {
                 var object: [String: Any] = ["queued": depth.queued, "running": depth.running, "dead": depth.dead]
                 object["oldest_queued_age_seconds"] = age.map { (($0 * 1000).rounded() / 1000) as Any } ?? NSNull()

@@ -83,5 +83,7 @@ def test_security_headers_and_no_server_errors(stack):
         assert requests.get(stack.base + path).status_code == 404, path
     assert requests.request("PUT", stack.base + "/gallery").status_code == 405
     assert requests.get(stack.base + "/_blobs/originals/x").status_code == 404, "internal location"
+    metrics = requests.get(stack.base + "/metrics")
+    assert metrics.status_code == 200 and 'gallery_jobs{status="queued"}' in metrics.text
     # Nothing above produced a 500: the responder logs every unexpected error.
     assert "unexpected error" not in stack.log("fcgi")

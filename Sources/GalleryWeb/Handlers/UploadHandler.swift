@@ -170,6 +170,8 @@ extension GalleryApp {
         return .success(info)
     }
 
+    /// Originals are spread over 256 folders by the id's last (random) characters; the first
+    /// ones are a timestamp and would put years of uploads in one folder.
     private func newImage(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile, key: (String) -> String,
                           status: ImageStatus, visibility: Visibility, encrypted: Bool) -> ImageRecord {
         let now = Date()
@@ -183,7 +185,7 @@ extension GalleryApp {
 
     func store(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile, visibility: Visibility,
                title: String = "") throws -> ImageRecord {
-        var image = newImage(file, info: info, owner: owner, key: { "originals/\($0.prefix(2))/\($0).\(info.format.fileExtension)" },
+        var image = newImage(file, info: info, owner: owner, key: { "originals/\($0.suffix(2))/\($0).\(info.format.fileExtension)" },
                              status: .processing, visibility: visibility, encrypted: false)
         image.title = title
         try services.blobs.put(key: image.originalKey, file: file.file, contentType: info.format.mimeType)
@@ -206,7 +208,7 @@ extension GalleryApp {
     /// key that is shown once and kept nowhere. No thumbnails (the server cannot see it).
     private func storeEncrypted(_ file: UploadedFile, info: ImageHeaderInfo, owner: Profile) throws -> (ImageRecord, String) {
         let key = Fernet.generateKey()
-        let image = newImage(file, info: info, owner: owner, key: { "originals/\($0.prefix(2))/\($0).fernet" },
+        let image = newImage(file, info: info, owner: owner, key: { "originals/\($0.suffix(2))/\($0).fernet" },
                              status: .ready, visibility: .private, encrypted: true)
         let token = config.temporaryDirectory.appendingPathComponent("\(image.id).fernet")
         defer { try? FileManager.default.removeItem(at: token) }  // a temp file
