@@ -6,6 +6,9 @@ import GalleryCore
 /// A libgd truecolor image, destroyed when its owner lets go of it.
 final class GDImage {
     let pointer: gdImagePtr
+    /// Known to have no transparent pixel at all (decoded from a JPEG, or made from such an
+    /// image), which lets the reducer skip premultiplying.
+    var opaque = false
 
     init(owning pointer: gdImagePtr) {
         self.pointer = pointer
@@ -47,9 +50,10 @@ final class GDImage {
     func resized(width: Int, height: Int) throws -> GDImage {
         let result = try GDImage(width: width, height: height)
         guard cjpeg_reduce_rows(rows, UInt32(self.width), UInt32(self.height),
-                                result.rows, UInt32(width), UInt32(height)) == 0 else {
+                                result.rows, UInt32(width), UInt32(height), opaque ? 1 : 0) == 0 else {
             throw GalleryError.tooLarge("cannot reduce a \(self.width)×\(self.height) image to \(width)×\(height)")
         }
+        result.opaque = opaque
         return result
     }
 }

@@ -64,6 +64,7 @@ enum JPEGDecoder {
         }
         let image = try GDImage(width: width, height: height)
         guard cjpeg_read_rows(decoder, image.rows, UInt32(width), UInt32(height)) == 0 else { throw failure() }
+        image.opaque = true
         return Decoded(image: image, exif: exif, scaleDenominator: denominator)
     }
 }

@@ -49,6 +49,7 @@ enum Orientation: Int, Sendable {
         }
         let result = GDImage(owning: turned)
         result.keepAlpha()
+        result.opaque = image.opaque
         return result
     }
 }

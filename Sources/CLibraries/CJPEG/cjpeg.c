@@ -161,7 +161,7 @@ int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned heigh
             read_scanlines(d, rows + first, c->output_height - first, cmyk);
         }
     } else {
-        if (!(d->reducer = lanczos_create(source_width, c->output_height, width, height))) {
+        if (!(d->reducer = lanczos_create(source_width, c->output_height, width, height, 1))) {
             snprintf(d->message, sizeof d->message, "cannot reduce %ux%u to %ux%u", source_width,
                      c->output_height, width, height);
             return -1;
@@ -181,8 +181,8 @@ int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned heigh
 }
 
 int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source_height,
-                      int **destination, unsigned width, unsigned height) {
-    lanczos_reducer *reducer = lanczos_create(source_width, source_height, width, height);
+                      int **destination, unsigned width, unsigned height, int opaque) {
+    lanczos_reducer *reducer = lanczos_create(source_width, source_height, width, height, opaque);
     if (!reducer) return -1;
     lanczos_push_rows(reducer, (const int *const *)source, source_height, destination);
     lanczos_destroy(reducer);

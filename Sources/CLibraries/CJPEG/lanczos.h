@@ -6,9 +6,10 @@
  * a window of horizontally reduced rows is kept, never the source image. */
 typedef struct lanczos_reducer lanczos_reducer;
 
-/* NULL when out of memory. Sizes must be non-zero; the destination no larger. */
+/* NULL when out of memory. Sizes must be non-zero; the destination no larger. `opaque`
+ * promises that every source pixel has transparency 0, which skips premultiplying. */
 lanczos_reducer *lanczos_create(unsigned src_width, unsigned src_height,
-                                unsigned dst_width, unsigned dst_height);
+                                unsigned dst_width, unsigned dst_height, int opaque);
 void lanczos_destroy(lanczos_reducer *reducer);
 
 /* Feeds the next `count` source rows (src_width pixels each in libgd's layout, 0xAARRGGBB

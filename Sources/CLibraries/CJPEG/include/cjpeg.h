@@ -44,8 +44,9 @@ int cjpeg_read_rows(cjpeg_decoder *decoder, int **rows, unsigned width, unsigned
 
 /* The same Lanczos-3 reduction for rows already in memory (libgd's layout, alpha included,
  * filtered premultiplied): the thumbnail made from the preview, and images libgd decoded.
- * Returns -1 when out of memory or the sizes are not a reduction. */
+ * `opaque` promises every pixel's transparency is 0 (as this decoder writes them), which
+ * skips premultiplying. Returns -1 when out of memory or the sizes are not a reduction. */
 int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source_height,
-                      int **destination, unsigned width, unsigned height);
+                      int **destination, unsigned width, unsigned height, int opaque);
 
 #endif
