@@ -50,6 +50,13 @@ public struct ThumbnailSet: Equatable, Sendable {
     public var placeholder: String?
     /// From EXIF; nil when the file has none of its fields.
     public var metadata: PhotoMetadata?
+
+    public init(thumbnail: EncodedImage, preview: EncodedImage, placeholder: String?, metadata: PhotoMetadata?) {
+        self.thumbnail = thumbnail
+        self.preview = preview
+        self.placeholder = placeholder
+        self.metadata = metadata
+    }
 }
 
 /// Makes an image's derivatives: upright, downscaled, WebP-encoded.
