@@ -52,18 +52,22 @@ public struct SearchQuery: Equatable, Sendable {
     /// Date taken, inclusive range; either end may be open.
     public var takenFrom: Date?
     public var takenTo: Date?
+    /// Only encrypted photos (`ImageRecord.encrypted`). They are never public, so only the
+    /// `.owner` scope finds any.
+    public var encryptedOnly: Bool
 
     public init(tag: String? = nil, words: [String] = [], camera: String? = nil,
-                takenFrom: Date? = nil, takenTo: Date? = nil) {
+                takenFrom: Date? = nil, takenTo: Date? = nil, encryptedOnly: Bool = false) {
         self.tag = tag
         self.words = words
         self.camera = camera
         self.takenFrom = takenFrom
         self.takenTo = takenTo
+        self.encryptedOnly = encryptedOnly
     }
 
     public var isEmpty: Bool {
-        tag == nil && words.isEmpty && camera == nil && takenFrom == nil && takenTo == nil
+        tag == nil && words.isEmpty && camera == nil && takenFrom == nil && takenTo == nil && !encryptedOnly
     }
 }
 

@@ -1,31 +1,28 @@
 import Foundation
-import GalleryCore
 
-/// What the catalog accepts, and how text becomes search terms.
-///
-/// The AWS backend keeps the same rules in GalleryAWS/DynamoDB/CatalogRules.swift, a copy of
-/// this file (the modules share no code but GalleryCore): change both. `CatalogStoreConformance`
-/// checks that both backends answer alike. The web layer normalises and validates first: these checks only
-/// refuse what should never reach a store.
-enum CatalogRules {
-    static let maxTitle = 200
-    static let maxDescription = 5000
-    static let maxTags = 30
-    static let maxTagLength = 32
-    static let maxDisplayName = 100
-    static let maxBio = 5000
-    static let maxAddress = 1000
-    static let maxPhone = 100
+/// What the catalog accepts, and how text becomes search terms: one set of rules for every
+/// `CatalogStore`, so that both backends refuse the same input and index the same terms
+/// (`CatalogStoreConformance` checks that they answer alike). The web layer normalises and
+/// validates first: these checks only refuse what should never reach a store.
+public enum CatalogRules {
+    public static let maxTitle = 200
+    public static let maxDescription = 5000
+    public static let maxTags = 30
+    public static let maxTagLength = 32
+    public static let maxDisplayName = 100
+    public static let maxBio = 5000
+    public static let maxAddress = 1000
+    public static let maxPhone = 100
     /// Longer runs of letters are not words anyone searches for (and would make oversized
     /// DynamoDB keys): they are not indexed, and a search for one finds nothing.
-    static let maxTermLength = 64
+    public static let maxTermLength = 64
     /// Words and camera words in one search.
-    static let maxSearchTerms = 16
+    public static let maxSearchTerms = 16
     /// Albums one photo may be in (DynamoDB removes a photo from all of them in one
     /// transaction of at most 100 writes).
-    static let maxAlbumsPerImage = 40
+    public static let maxAlbumsPerImage = 40
 
-    static func checkDetails(title: String, description: String, tags: [String]) throws {
+    public static func checkDetails(title: String, description: String, tags: [String]) throws {
         guard title.count <= maxTitle else { throw GalleryError.invalid("A title has at most \(maxTitle) characters.") }
         guard description.count <= maxDescription else {
             throw GalleryError.invalid("A description has at most \(maxDescription) characters.")
@@ -38,14 +35,14 @@ enum CatalogRules {
     }
 
     /// Lower-case, 1–32 letters, digits, '-' and '_' (see `ImageRecord.tags`).
-    static func isNormalisedTag(_ tag: String) -> Bool {
+    public static func isNormalisedTag(_ tag: String) -> Bool {
         (1...maxTagLength).contains(tag.count)
             && tag == tag.lowercased()
             && tag == tag.precomposedStringWithCanonicalMapping
             && tag.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
     }
 
-    static func checkAlbum(title: String, description: String) throws {
+    public static func checkAlbum(title: String, description: String) throws {
         guard (1...maxTitle).contains(title.count) else {
             throw GalleryError.invalid("An album's title has 1–\(maxTitle) characters.")
         }
@@ -54,7 +51,7 @@ enum CatalogRules {
         }
     }
 
-    static func checkProfile(_ p: Profile) throws {
+    public static func checkProfile(_ p: Profile) throws {
         guard p.displayName.count <= maxDisplayName, p.bio.count <= maxBio, p.address.count <= maxAddress,
               p.phone.count <= maxPhone else {
             throw GalleryError.invalid("""
@@ -65,17 +62,17 @@ enum CatalogRules {
     }
 
     /// An encrypted photo has nothing the public could look at.
-    static func checkVisibility(_ visibility: Visibility, encrypted: Bool) throws {
+    public static func checkVisibility(_ visibility: Visibility, encrypted: Bool) throws {
         if encrypted && visibility == .public { throw GalleryError.invalid("An encrypted photo cannot be public.") }
     }
 
     /// Share tokens are random: 16–128 characters of base64url.
-    static func isShareToken(_ token: String) -> Bool {
+    public static func isShareToken(_ token: String) -> Bool {
         (16...128).contains(token.utf8.count)
             && token.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
     }
 
-    static func checkShareToken(_ token: String?) throws {
+    public static func checkShareToken(_ token: String?) throws {
         if let token, !isShareToken(token) { throw GalleryError.invalid("A share token is 16–128 characters of base64url.") }
     }
 
@@ -83,7 +80,7 @@ enum CatalogRules {
 
     /// The words of a text: maximal runs of letters and digits, lower-cased, in Unicode
     /// normal form C, each once. "Sunset-over_the SEA!" → sunset, over, the, sea.
-    static func words(_ text: String) -> [String] {
+    public static func words(_ text: String) -> [String] {
         var seen = Set<String>(), result: [String] = []
         for word in rawWords(text) where word.count <= maxTermLength && seen.insert(word).inserted {
             result.append(word)
@@ -98,14 +95,21 @@ enum CatalogRules {
     }
 
     /// The terms under which an image is found: `t:<tag>`, `w:<word of title or
-    /// description>`, `c:<word of camera make or model>`. Dates are no terms.
-    static func terms(of image: ImageRecord) -> Set<String> {
+    /// description>`, `c:<word of camera make or model>`, and `encryptedTerm` for an encrypted
+    /// photo (set at upload, never changed; never public, so only its owner finds it by that).
+    /// Dates are no terms.
+    public static func terms(of image: ImageRecord) -> Set<String> {
         let metadata = image.derivatives?.metadata
-        return terms(tags: image.tags, title: image.title, description: image.description,
-                     cameraMake: metadata?.cameraMake, cameraModel: metadata?.cameraModel)
+        var terms = terms(tags: image.tags, title: image.title, description: image.description,
+                          cameraMake: metadata?.cameraMake, cameraModel: metadata?.cameraModel)
+        if image.encrypted { terms.insert(encryptedTerm) }
+        return terms
     }
 
-    static func terms(tags: [String], title: String, description: String, cameraMake: String?,
+    /// The term of every encrypted photo (`SearchQuery.encryptedOnly`).
+    public static let encryptedTerm = "e:encrypted"
+
+    public static func terms(tags: [String], title: String, description: String, cameraMake: String?,
                       cameraModel: String?) -> Set<String> {
         var terms = Set(tags.map { "t:" + $0 })
         for word in words(title + " " + description) { terms.insert("w:" + word) }
@@ -114,9 +118,11 @@ enum CatalogRules {
     }
 
     /// The terms every match must have, or nil when nothing can match (an empty query, a tag
-    /// that is not normalised, a word too long to be indexed). `.invalid` for too many words.
-    static func terms(of query: SearchQuery) throws -> [String]? {
+    /// that is not normalised, a word too long to be indexed, encrypted photos outside their
+    /// owner's scope). `.invalid` for too many words.
+    public static func terms(of query: SearchQuery, scope: Scope) throws -> [String]? {
         var terms: [String] = []
+        if query.encryptedOnly { terms.append(encryptedTerm) }
         if let tag = query.tag {
             guard isNormalisedTag(tag) else { return nil }
             terms.append("t:" + tag)
@@ -124,10 +130,14 @@ enum CatalogRules {
         let words = query.words.flatMap(rawWords).map { "w:" + $0 } + rawWords(query.camera ?? "").map { "c:" + $0 }
         guard words.allSatisfy({ $0.count - 2 <= maxTermLength }) else { return nil }
         for word in words where !terms.contains(word) { terms.append(word) }
-        guard terms.count <= maxSearchTerms + 1 else {
+        guard terms.count <= maxSearchTerms + 1 + (query.encryptedOnly ? 1 : 0) else {
             throw GalleryError.invalid("A search has at most \(maxSearchTerms) words.")
         }
         if terms.isEmpty && query.takenFrom == nil && query.takenTo == nil { return nil }
+        if query.encryptedOnly {
+            // Encrypted photos are never public: only their owner's searches can find them.
+            guard case .owner = scope else { return nil }
+        }
         return terms
     }
 }

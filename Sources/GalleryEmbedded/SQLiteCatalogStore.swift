@@ -73,7 +73,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     public func search(_ query: SearchQuery, scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let after = try KeysetCursor.decode(cursor)
         let limit = try KeysetCursor.checkedLimit(limit)
-        guard let terms = try CatalogRules.terms(of: query) else { return Page(items: [], next: nil) }
+        guard let terms = try CatalogRules.terms(of: query, scope: scope) else { return Page(items: [], next: nil) }
         var (filter, arguments) = Self.scopeFilter(scope)
         if !terms.isEmpty {
             filter += """

@@ -1,3 +1,5 @@
+import GalleryCore
+
 /// The embedded backend's tables. Entry n brings a file from schema version n to n + 1
 /// (`PRAGMA user_version`); entries are never edited once released, only appended.
 ///
@@ -155,6 +157,10 @@ enum Schema {
             PRIMARY KEY (album_id, image_id)
         ) WITHOUT ROWID;
         CREATE INDEX album_images_by_image ON album_images (image_id);
+        """,
+        // Search for encrypted photos: the term CatalogRules.encryptedTerm for those stored before it.
+        """
+        INSERT OR IGNORE INTO image_terms (term, image_id) SELECT 'e:encrypted', id FROM images WHERE encrypted = 1;
         """,
     ]
 

@@ -218,6 +218,56 @@ public final class CatalogStoreConformance {
         XCTAssertEqual(dated.map(\.id), (0..<47).filter { $0 % 3 != 0 && $0 % 5 != 4 }.map { String(format: "s%03d", $0) }.reversed())
     }
 
+    /// Encrypted photos (never public) are one search of their owner's: exactly those, newest
+    /// first, across pages, with the other criteria; nothing in the other scopes.
+    public func testSearchEncryptedOnly() throws {
+        XCTAssertFalse(SearchQuery(encryptedOnly: true).isEmpty)
+        var expected: [String] = []
+        for i in 0..<23 {
+            let id = String(format: "x%03d", i)
+            // Every third is alice's plain photo, some of them private or unlisted like the encrypted ones.
+            let encrypted = i % 3 != 0
+            let at = base.addingTimeInterval(Double(i / 2))  // pairs share an upload time: the id breaks the tie
+            var image = Self.image(id, owner: "alice", at: at)
+            image.encrypted = encrypted
+            image.status = encrypted ? .ready : .processing
+            image.visibility = encrypted || i % 2 == 0 ? .private : .public
+            try metadata.putImage(image)
+            if encrypted { expected.append(id) }
+        }
+        try putEncrypted("bob1", owner: "bob", at: 30)
+        try putEncrypted("u1", owner: "alice", at: 31)
+        try catalog.updateDetails(imageID: "u1", title: "Tax papers", description: "", tags: ["docs"], visibility: .unlisted)
+        try catalog.updateDetails(imageID: "x000", title: "Tax return", description: "", tags: ["docs"], visibility: .private)
+        expected.append("u1")
+        expected.reverse()
+
+        let encrypted = SearchQuery(encryptedOnly: true)
+        let got = try collect(limit: 4) { try catalog.search(encrypted, scope: .owner("alice"), cursor: $0, limit: 4) }
+        XCTAssertEqual(got.map(\.id), expected, "each encrypted photo of alice's once, newest first, across pages")
+        XCTAssertTrue(got.allSatisfy(\.encrypted))
+        XCTAssertEqual(try ids(encrypted, .owner("bob")), ["bob1"])
+        XCTAssertEqual(try ids(encrypted, .owner("carol")), [])
+        for scope in [Scope.everyone, .publicOf("alice"), .publicOf("bob")] {
+            XCTAssertEqual(try ids(encrypted, scope), [], "never outside the owner's scope: \(scope)")
+            XCTAssertEqual(try ids(SearchQuery(tag: "docs", encryptedOnly: true), scope), [], "\(scope)")
+        }
+
+        // With other criteria: all of them must hold; edits keep the photo findable.
+        XCTAssertEqual(try ids(SearchQuery(tag: "docs"), .owner("alice")), ["u1", "x000"])
+        XCTAssertEqual(try ids(SearchQuery(tag: "docs", encryptedOnly: true), .owner("alice")), ["u1"])
+        XCTAssertEqual(try ids(SearchQuery(words: ["tax"], encryptedOnly: true), .owner("alice")), ["u1"])
+        XCTAssertEqual(try ids(SearchQuery(words: ["return"], encryptedOnly: true), .owner("alice")), [])
+        XCTAssertEqual(try ids(SearchQuery(takenFrom: day0(0), encryptedOnly: true), .owner("alice")), [],
+                       "an encrypted photo has no date taken")
+
+        // A deleted photo leaves the search.
+        try metadata.deleteImage(id: "u1")
+        try metadata.deleteImage(id: expected[3])
+        XCTAssertEqual(try ids(encrypted, .owner("alice")), expected.filter { $0 != "u1" && $0 != expected[3] })
+        XCTAssertEqual(try ids(SearchQuery(tag: "docs", encryptedOnly: true), .owner("alice")), [])
+    }
+
     public func testEmptySearchAndBadInput() throws {
         try put("q1", owner: "alice", at: 0, title: "anything", tags: ["any"])
         XCTAssertEqual(try ids(SearchQuery(), .owner("alice")), [], "an empty query matches nothing")
@@ -597,6 +647,15 @@ public final class CatalogStoreConformance {
         if visibility != .public || !title.isEmpty || !description.isEmpty || !tags.isEmpty {
             try catalog.updateDetails(imageID: id, title: title, description: description, tags: tags, visibility: visibility)
         }
+    }
+
+    /// Puts an encrypted photo as an upload does: ready, private, nothing for the worker.
+    func putEncrypted(_ id: String, owner: String, at seconds: Double) throws {
+        var image = Self.image(id, owner: owner, at: base.addingTimeInterval(seconds))
+        image.encrypted = true
+        image.status = .ready
+        image.visibility = .private
+        try metadata.putImage(image)
     }
 
     /// The ids of every match, following pages.

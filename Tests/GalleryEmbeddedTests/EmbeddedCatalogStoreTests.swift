@@ -34,6 +34,7 @@ final class EmbeddedCatalogStoreTests: XCTestCase {
     func testSearchScopesFollowVisibility() throws { try suite.testSearchScopesFollowVisibility() }
     func testSearchFollowsEditsAndDeletes() throws { try suite.testSearchFollowsEditsAndDeletes() }
     func testSearchPages() throws { try suite.testSearchPages() }
+    func testSearchEncryptedOnly() throws { try suite.testSearchEncryptedOnly() }
     func testEmptySearchAndBadInput() throws { try suite.testEmptySearchAndBadInput() }
     func testImageScopes() throws { try suite.testImageScopes() }
     func testShareTokens() throws { try suite.testShareTokens() }
@@ -76,6 +77,32 @@ final class EmbeddedCatalogStoreTests: XCTestCase {
         XCTAssertEqual(profile?.defaultVisibility, .public)
         XCTAssertNil(profile?.deletedAt)
         XCTAssertEqual(try catalog.usage(ownerID: "u1"), StorageUsage(bytes: 1000, images: 1))
+    }
+
+    /// Encrypted photos stored before their search term existed (schema version 2) are found.
+    func testMigrationFromVersion2IndexesEncryptedPhotos() throws {
+        let directory = try makeTemporaryDirectory("gallery-migration")
+        defer { try? FileManager.default.removeItem(at: directory) }  // best effort: a temporary directory
+        let file = directory.appendingPathComponent("old.sqlite3")
+        do {
+            let old = try SQLiteConnection(path: file.path, busyTimeout: 5)
+            try old.execute(Schema.migrations[0])
+            try old.execute(Schema.migrations[1])
+            try old.execute("PRAGMA user_version = 2")
+            for (id, encrypted) in [("enc1", 1), ("plain1", 0)] {
+                try old.run("""
+                    INSERT INTO images (id, owner_id, owner_username, status, visibility, format, original_filename, byte_size,
+                                        width, height, sha256, original_key, created_at, encrypted)
+                    VALUES (?, 'u1', 'alice', 'ready', 'private', 'jpeg', 'x.jpg', 1000, 800, 600, 'ab', ?, 1700000000000, ?)
+                    """, [id, "originals/\(id).jpg", encrypted])
+            }
+            old.close()
+        }
+        let database = try SQLiteDatabase(file: file)
+        XCTAssertEqual(try database.schemaVersion(), Schema.migrations.count)
+        let found = try SQLiteCatalogStore(database: database)
+            .search(SearchQuery(encryptedOnly: true), scope: .owner("u1"), cursor: nil, limit: 10).items
+        XCTAssertEqual(found.map(\.id), ["enc1"])
     }
 
     /// A search reads the term index, not every image: the plan looks terms up by key.

@@ -9,10 +9,11 @@ import GalleryCore
 /// `term` = `O#<owner>#<term>` (the owner's own searches, every visibility) or `P#<term>`
 /// (public photos, written only while the photo is public), sort key `sort` = the image's
 /// createdKey (upload time#id), so each partition lists its photos newest first. A term is
-/// `t:<tag>`, `w:<word of title or description>` or `c:<word of camera make or model>`
-/// (`CatalogRules`: lower-case runs of letters and digits). A search Queries the one partition
-/// of its most selective term (the tag, else the longest word, else the longest camera
-/// word), backwards from the cursor, reads the photos it names (BatchGetItem, consistent)
+/// `t:<tag>`, `w:<word of title or description>`, `c:<word of camera make or model>`
+/// (`CatalogRules`: lower-case runs of letters and digits) or `e:encrypted` for every encrypted
+/// photo (never public, so only in the owner's partition; set at upload, never changed). A
+/// search Queries the one partition of its most selective term (the tag, else the longest
+/// word, else the longest camera word, else `e:encrypted`), backwards from the cursor, reads the photos it names (BatchGetItem, consistent)
 /// and keeps those that meet every criterion — the other terms, the date-taken range, the
 /// scope's visibility — checked on the photo itself, so a stale entry never yields a wrong
 /// hit. `.publicOf(owner)` reads the owner's partition and keeps the public photos. A search
@@ -115,7 +116,7 @@ public final class DynamoCatalogStore: CatalogStore {
     public func search(_ query: SearchQuery, scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let limit = try PageCursor.checkedLimit(limit)
         let position = try PageCursor.decode(cursor)
-        guard let terms = try CatalogRules.terms(of: query) else { return Page(items: [], next: nil) }
+        guard let terms = try CatalogRules.terms(of: query, scope: scope) else { return Page(items: [], next: nil) }
         let from = query.takenFrom.map(DynamoTime.milliseconds), to = query.takenTo.map(DynamoTime.milliseconds)
         let matches = { (image: ImageRecord) -> Bool in
             guard Self.inScope(image, scope), Set(terms).isSubset(of: CatalogRules.terms(of: image)) else { return false }
@@ -177,13 +178,14 @@ public final class DynamoCatalogStore: CatalogStore {
         return Page(items: found.map(\.image), next: more ? after.map(PageCursor.encode) : nil)
     }
 
-    /// Rarest first, by a rule of thumb: a tag, then longer words, then camera words.
+    /// Rarest first, by a rule of thumb: a tag, then longer words, then camera words, and last
+    /// `e:encrypted` (which names every encrypted photo of the owner).
     private static func mostSelective(_ terms: [String]) -> String? {
         terms.max { rank($0) < rank($1) }
     }
 
     private static func rank(_ term: String) -> (Int, Int, String) {
-        let kind = term.hasPrefix("t:") ? 2 : term.hasPrefix("w:") ? 1 : 0
+        let kind = term.hasPrefix("t:") ? 2 : term.hasPrefix("w:") ? 1 : term.hasPrefix("c:") ? 0 : -1
         return (kind, term.count, term)
     }
 
