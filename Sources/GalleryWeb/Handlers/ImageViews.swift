@@ -104,8 +104,12 @@ extension GalleryApp {
 
     func galleryPage(_ c: Context) throws -> Response {
         let user = try c.requireUser()
-        let page = try services.metadata.images(ownerID: user.userID, cursor: c.request.query.first("cursor"),
-                                                limit: config.pageSize)
+        let encryptedOnly = c.request.query.first("encrypted") == "1"
+        let cursor = c.request.query.first("cursor")
+        let page = encryptedOnly
+            ? try services.catalog.search(SearchQuery(encryptedOnly: true), scope: .owner(user.userID), cursor: cursor,
+                                          limit: config.pageSize)
+            : try services.metadata.images(ownerID: user.userID, cursor: cursor, limit: config.pageSize)
         let albums = try services.catalog.albums(scope: .owner(user.userID), cursor: nil, limit: 100).items
         return c.page("gallery", title: "Your photos", [
             "images": page.items.map(ImageView.tile),
@@ -115,7 +119,8 @@ extension GalleryApp {
             "hasAlbums": !albums.isEmpty,
             // Reload by itself while a thumbnail is being made (no script needed).
             "refresh": page.items.contains { $0.status == .processing },
-            "next": page.next.map { "/gallery?cursor=" + Self.queryEscape($0) } as Any,
+            "encryptedOnly": encryptedOnly,
+            "next": page.next.map { "/gallery?\(encryptedOnly ? "encrypted=1&" : "")cursor=" + Self.queryEscape($0) } as Any,
         ])
     }
 

@@ -238,6 +238,10 @@ final class CatalogPagesTests: XCTestCase {
         XCTAssertEqual(opened.status, 200)
         XCTAssertEqual(opened.body, bytes)
         XCTAssertEqual(opened.header("Content-Type"), "image/jpeg")
+        let plain = try upload(alice, "Landscape_2.jpg")
+        let onlyEncrypted = alice.get("/gallery?encrypted=1").bodyText
+        XCTAssertTrue(onlyEncrypted.contains(id))
+        XCTAssertFalse(onlyEncrypted.contains(plain))
         XCTAssertEqual(edit(alice, id, visibility: "public").status, 422)
         XCTAssertEqual(alice.post("/images/\(id)/share", [("action", "new")], csrfFrom: "/images/\(id)").status, 400)
         let other = server.browser()
