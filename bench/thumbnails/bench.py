@@ -209,6 +209,10 @@ def mse(a, b):
     return float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
 
 
+def db(value):
+    return "exact" if value == float("inf") else "%.2f dB" % value
+
+
 def psnr_of(mean_squared_error):
     import math
     return float("inf") if mean_squared_error == 0 else 10 * math.log10(255.0 ** 2 / mean_squared_error)
@@ -337,10 +341,10 @@ def main():
         for m in methods:
             b = best[(set_name, m)]
             q = b["quality"]
-            lossless = "%.2f dB" % b["lossless"]["preview"] if "lossless" in b else "–"
-            lines.append("| %s (%d) | %s | %.2f | %.2f | %.0f MB | %.2f dB | %.2f dB | %s | %.0f KB |" % (
+            lossless = db(b["lossless"]["preview"]) if "lossless" in b else "–"
+            lines.append("| %s (%d) | %s | %.2f | %.2f | %.0f MB | %s | %s | %s | %.0f KB |" % (
                 set_name, len(files), LABELS[m], b["images"] / b["seconds"], b["images"] / b["cpu_seconds"],
-                b["peak_rss_kb"] / 1024, q["preview"], q["thumbnail"], lossless, q["preview_kb"]))
+                b["peak_rss_kb"] / 1024, db(q["preview"]), db(q["thumbnail"]), lossless, q["preview_kb"]))
     if "ours" in methods and "vips" in methods:
         lines.append("")
         for set_name in sets:
@@ -350,7 +354,8 @@ def main():
                              set_name, (o["images"] / o["seconds"]) / (v["images"] / v["seconds"]),
                              (o["images"] / o["cpu_seconds"]) / (v["images"] / v["cpu_seconds"]),
                              o["peak_rss_kb"] / v["peak_rss_kb"], o["quality"]["preview"] - v["quality"]["preview"],
-                             "%+.2f dB" % (o["lossless"]["preview"] - v["lossless"]["preview"]) if "lossless" in o else "–"))
+                             "%+.2f dB" % (o["lossless"]["preview"] - v["lossless"]["preview"])
+                             if "lossless" in o and o["lossless"]["preview"] != float("inf") else "–"))
     lines += ["", single]
     table = "\n".join(lines)
     print(table)
