@@ -6,10 +6,8 @@
 # Needs: libvips-tools (Debian) and, from PyPI, pillow pyvips numpy.
 set -eu
 cd "$(dirname "$0")/../.."
-if ! python3 -c "import PIL, pyvips, numpy" 2>/dev/null; then
-    echo "bench/thumbnails: needs Pillow, pyvips and numpy: pip install pillow pyvips numpy" >&2
-    exit 2
-fi
-command -v vipsthumbnail >/dev/null || { echo "bench/thumbnails: needs vipsthumbnail: apt-get install libvips-tools" >&2; exit 2; }
+# What the tests need (libvips-tools, Pillow …), then what only this benchmark needs.
+scripts/install-deps --test >&2
+python3 -c "import pyvips, numpy" 2>/dev/null || python3 -m pip install -q pyvips numpy >&2
 swift build -c release --scratch-path .build-bench --product gallery-bench-thumbnails >&2
 exec python3 bench/thumbnails/bench.py --ours .build-bench/release/gallery-bench-thumbnails "$@"
