@@ -102,12 +102,6 @@ public struct BlobInfo: Equatable, Sendable {
     }
 }
 
-extension BlobStore {
-    /// For wrappers that do not forward `list` (test doubles); both real stores implement it.
-    public func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
-        throw GalleryError.unavailable("\(type(of: self)) cannot list its blobs")
-    }
-}
 
 public struct SignUpResult: Equatable, Sendable {
     public var userID: String
