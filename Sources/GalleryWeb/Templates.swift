@@ -25,11 +25,42 @@ public final class Templates: @unchecked Sendable {
     }
 
     public func render(_ name: String, _ context: [String: Any]) -> String {
-        guard let html = library.render(context, withTemplate: name) else {
+        guard let html = library.render(Self.withoutNils(context), withTemplate: name) else {
             // Only reachable if a handler names a template that does not exist: a programming
             // error that the test suite's page walk catches.
             return "<!doctype html><title>Error</title><p>Missing template \(name)."
         }
         return html
     }
+
+    /// Handlers put optionals in page data (`"error": error as Any`); Mustache would render a
+    /// boxed `nil` as the text "nil" and open its section. Absent keys are what templates mean.
+    static func withoutNils(_ context: [String: Any]) -> [String: Any] {
+        var clean: [String: Any] = [:]
+        clean.reserveCapacity(context.count)
+        for (key, value) in context {
+            if let optional = value as? OptionalValue {
+                guard let wrapped = optional.wrapped else { continue }
+                clean[key] = cleaned(wrapped)
+            } else {
+                clean[key] = cleaned(value)
+            }
+        }
+        return clean
+    }
+
+    private static func cleaned(_ value: Any) -> Any {
+        if let dictionary = value as? [String: Any] { return withoutNils(dictionary) }
+        if let list = value as? [[String: Any]] { return list.map(withoutNils) }
+        return value
+    }
+}
+
+/// Lets `withoutNils` see through an `Optional` boxed in `Any`.
+private protocol OptionalValue {
+    var wrapped: Any? { get }
+}
+
+extension Optional: OptionalValue {
+    fileprivate var wrapped: Any? { map { $0 as Any } }
 }

@@ -110,6 +110,16 @@ final class SessionAndCSRFTests: XCTestCase {
         XCTAssertEqual(replay.get("/gallery").status, 303)
     }
 
+    func testAbsentValuesRenderAsAbsent() throws {
+        let b = server.browser()
+        for path in ["/register", "/login", "/confirm", "/"] {
+            let html = b.get(path).bodyText
+            XCTAssertFalse(html.contains(">nil<") || html.contains("\"nil\""), "\(path) shows a nil")
+            XCTAssertFalse(html.contains("class=\"error\""), "\(path) shows an empty error")
+        }
+        XCTAssertFalse(b.get("/").bodyText.contains("rel=\"next\""), "no next page when there is none")
+    }
+
     func testOpenRedirectsAreRefused() {
         XCTAssertEqual(GalleryApp.safeNext("//evil.example"), "/gallery")
         XCTAssertEqual(GalleryApp.safeNext("https://evil.example"), "/gallery")
