@@ -28,10 +28,4 @@ enum Formatting {
         if count < 1024 * 1024 { return String(format: "%.1f KB", Double(count) / 1024) }
         return String(format: "%.1f MB", Double(count) / (1024 * 1024))
     }
-
-    /// "a***@example.com": enough to recognise one's own address, not to harvest it.
-    static func maskedEmail(_ email: String) -> String {
-        guard let at = email.firstIndex(of: "@"), at > email.startIndex else { return "your email" }
-        return String(email[email.startIndex]) + "***" + email[at...]
-    }
 }

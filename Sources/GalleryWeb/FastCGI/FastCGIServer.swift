@@ -42,7 +42,7 @@ public final class FastCGIServer {
         let isUnixSocket = listenAddress.hasPrefix("/") || listenAddress.hasPrefix(".")
         if isUnixSocket {
             let dir = (listenAddress as NSString).deletingLastPathComponent
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             unlink(listenAddress)  // a stale socket from a crashed run would make bind fail
         }
         socket = FCGX_OpenSocket(listenAddress, 1024)

@@ -188,13 +188,7 @@ extension GalleryApp {
         var image = newImage(file, info: info, owner: owner, key: { "originals/\($0.suffix(2))/\($0).\(info.format.fileExtension)" },
                              status: .processing, visibility: visibility, encrypted: false)
         image.title = title
-        try services.blobs.put(key: image.originalKey, file: file.file, contentType: info.format.mimeType)
-        do {
-            try services.metadata.putImage(image)
-        } catch {
-            try? services.blobs.delete(keys: [image.originalKey])  // best effort; the original error is what matters
-            throw error
-        }
+        try persist(image, file: file.file, contentType: info.format.mimeType)
         do {
             try services.jobs.enqueue(imageID: image.id, kind: .thumbnails, availableAt: image.createdAt)
         } catch {
@@ -213,14 +207,19 @@ extension GalleryApp {
         let token = config.temporaryDirectory.appendingPathComponent("\(image.id).fernet")
         defer { try? FileManager.default.removeItem(at: token) }  // a temp file
         try Fernet.encrypt(file: file.file, to: token, key: key)
-        try services.blobs.put(key: image.originalKey, file: token, contentType: "application/octet-stream")
+        try persist(image, file: token, contentType: "application/octet-stream")
+        return (image, key)
+    }
+
+    /// The original's bytes, then its record; a record that fails takes the bytes back with it.
+    private func persist(_ image: ImageRecord, file: URL, contentType: String) throws {
+        try services.blobs.put(key: image.originalKey, file: file, contentType: contentType)
         do {
             try services.metadata.putImage(image)
         } catch {
             try? services.blobs.delete(keys: [image.originalKey])  // best effort; the original error is what matters
             throw error
         }
-        return (image, key)
     }
 
     /// Removes what `store` wrote for an image of a request that failed later.
