@@ -36,9 +36,18 @@ public struct Profile: Equatable, Sendable {
     /// Set the moment the owner confirms account removal; from then on nothing of theirs is
     /// served, while a job deletes the rest.
     public var deletedAt: Date?
+    /// Whether people who may see a photo also see where it was taken (from its EXIF GPS).
+    /// Off by default: a position tells where someone lives.
+    public var sharePosition: Bool
+    /// Whether others who download an original get the copy without its position. On by
+    /// default; the owner always gets the file as uploaded.
+    public var stripPositionForOthers: Bool
     public init(userID: String, username: String, email: String, displayName: String, createdAt: Date,
                 bio: String = "", address: String = "", phone: String = "", avatarImageID: String? = nil,
-                defaultVisibility: Visibility = .public, deletedAt: Date? = nil) {
+                defaultVisibility: Visibility = .public, deletedAt: Date? = nil,
+                sharePosition: Bool = false, stripPositionForOthers: Bool = true) {
+        self.sharePosition = sharePosition
+        self.stripPositionForOthers = stripPositionForOthers
         self.bio = bio
         self.address = address
         self.phone = phone

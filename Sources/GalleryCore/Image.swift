@@ -79,6 +79,17 @@ public struct PhotoMetadata: Equatable, Sendable {
     }
 }
 
+/// What people other than the owner download as "the original" while the owner keeps
+/// positions to themselves (`Profile.stripPositionForOthers`).
+public enum OriginalForOthers: Equatable, Sendable {
+    /// The original holds no position: it is served as it is.
+    case original
+    /// A copy of the original without its position (pixels untouched).
+    case copy(key: String, byteSize: Int)
+    /// The original's metadata could not be followed, so it is not served to others at all.
+    case withheld
+}
+
 /// What the worker produced for an image.
 public struct ImageDerivatives: Equatable, Sendable {
     public var thumbnail: Derivative
@@ -86,12 +97,23 @@ public struct ImageDerivatives: Equatable, Sendable {
     /// A tiny image inlined in pages while the thumbnail loads (a data: URL), if made.
     public var placeholder: String?
     public var metadata: PhotoMetadata?
+    /// nil for images processed before positions could be stripped: treated as `.withheld`
+    /// until `gallery thumbnails regenerate` runs over them.
+    public var originalForOthers: OriginalForOthers?
     public init(thumbnail: Derivative, preview: Derivative, placeholder: String? = nil,
-                metadata: PhotoMetadata? = nil) {
+                metadata: PhotoMetadata? = nil, originalForOthers: OriginalForOthers? = nil) {
         self.thumbnail = thumbnail
         self.preview = preview
         self.placeholder = placeholder
         self.metadata = metadata
+        self.originalForOthers = originalForOthers
+    }
+
+    /// Every stored object of these derivatives (not the original).
+    public var blobKeys: [String] {
+        var keys = [thumbnail.key, preview.key]
+        if case .copy(let key, _)? = originalForOthers { keys.append(key) }
+        return keys
     }
 }
 

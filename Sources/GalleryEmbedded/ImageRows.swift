@@ -12,9 +12,10 @@ enum ImageRows {
         placeholder, has_photo_metadata, \
         camera_make, camera_model, lens, exposure_time, f_number, iso, focal_length, taken_at, latitude, longitude, \
         failure_reason, created_at, \
-        title, description, tags, encrypted, share_token
+        title, description, tags, encrypted, share_token, \
+        others_original, others_original_key, others_original_bytes
         """
-    static let placeholders = Array(repeating: "?", count: 39).joined(separator: ", ")
+    static let placeholders = Array(repeating: "?", count: 42).joined(separator: ", ")
 
     /// The values of `columns`, in order.
     static func arguments(_ image: ImageRecord) -> [SQLiteBindable?] {
@@ -31,7 +32,32 @@ enum ImageRows {
             m?.focalLength, m?.takenAt, m?.latitude, m?.longitude,
             image.failureReason, image.createdAt,
             image.title, image.description, image.tags.joined(separator: " "), image.encrypted, image.shareToken,
-        ]
+        ] + othersOriginal(d?.originalForOthers)
+    }
+
+    /// `others_original`, `others_original_key`, `others_original_bytes`.
+    static func othersOriginal(_ o: OriginalForOthers?) -> [SQLiteBindable?] {
+        switch o {
+        case nil: return [nil, nil, nil]
+        case .original?: return ["original", nil, nil]
+        case .withheld?: return ["withheld", nil, nil]
+        case .copy(let key, let byteSize)?: return ["copy", key, byteSize]
+        }
+    }
+
+    static func othersOriginal(_ row: SQLiteRow, at i: Int32) throws -> OriginalForOthers? {
+        switch row.optionalString(i) {
+        case nil: return nil
+        case "original"?: return .original
+        case "withheld"?: return .withheld
+        case "copy"?:
+            guard let key = row.optionalString(i + 1), let size = row.optionalInt(i + 2) else {
+                throw GalleryError.unavailable("sqlite: image \(row.string(0)) has a copy without key or size")
+            }
+            return .copy(key: key, byteSize: size)
+        case let other?:
+            throw GalleryError.unavailable("sqlite: image \(row.string(0)) has others_original \(other)")
+        }
     }
 
     static func image(_ row: SQLiteRow) throws -> ImageRecord {
@@ -51,7 +77,8 @@ enum ImageRows {
             derivatives = ImageDerivatives(
                 thumbnail: Derivative(key: thumbKey, width: row.int(13), height: row.int(14), byteSize: row.int(15)),
                 preview: Derivative(key: previewKey, width: row.int(17), height: row.int(18), byteSize: row.int(19)),
-                placeholder: row.optionalString(20), metadata: metadata)
+                placeholder: row.optionalString(20), metadata: metadata,
+                originalForOthers: try othersOriginal(row, at: 39))
         }
         return ImageRecord(
             id: row.string(0), ownerID: row.string(1), ownerUsername: row.string(2), status: status,

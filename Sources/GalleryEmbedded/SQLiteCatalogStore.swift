@@ -327,9 +327,10 @@ public final class SQLiteCatalogStore: CatalogStore {
             }
             try db.run("""
                 UPDATE profiles SET display_name = ?, bio = ?, address = ?, phone = ?, avatar_image_id = ?,
-                    default_visibility = ?
+                    default_visibility = ?, share_position = ?, strip_position_for_others = ?
                 WHERE user_id = ?
-                """, [p.displayName, p.bio, p.address, p.phone, p.avatarImageID, p.defaultVisibility.rawValue, p.userID])
+                """, [p.displayName, p.bio, p.address, p.phone, p.avatarImageID, p.defaultVisibility.rawValue,
+                      p.sharePosition, p.stripPositionForOthers, p.userID])
         }
     }
 

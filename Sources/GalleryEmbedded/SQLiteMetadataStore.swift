@@ -15,9 +15,9 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func createProfile(_ p: Profile) throws {
         do {
             try database.read {
-                try $0.run("INSERT INTO profiles (\(Self.profileColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                try $0.run("INSERT INTO profiles (\(Self.profileColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                     p.userID, p.username, p.email, p.displayName, p.createdAt, p.bio, p.address, p.phone,
-                    p.avatarImageID, p.defaultVisibility.rawValue, p.deletedAt,
+                    p.avatarImageID, p.defaultVisibility.rawValue, p.deletedAt, p.sharePosition, p.stripPositionForOthers,
                 ])
             }
         } catch GalleryError.conflict(let message) {
@@ -47,7 +47,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     static let profileColumns = """
         user_id, username, email, display_name, created_at, bio, address, phone, avatar_image_id, \
-        default_visibility, deleted_at
+        default_visibility, deleted_at, share_position, strip_position_for_others
         """
 
     static func profile(_ row: SQLiteRow) throws -> Profile {
@@ -57,7 +57,8 @@ public final class SQLiteMetadataStore: MetadataStore {
         return Profile(userID: row.string(0), username: row.string(1), email: row.string(2),
                        displayName: row.string(3), createdAt: row.date(4), bio: row.string(5),
                        address: row.string(6), phone: row.string(7), avatarImageID: row.optionalString(8),
-                       defaultVisibility: visibility, deletedAt: row.optionalDate(10))
+                       defaultVisibility: visibility, deletedAt: row.optionalDate(10),
+                       sharePosition: row.bool(11), stripPositionForOthers: row.bool(12))
     }
 
     // MARK: Sessions
@@ -137,15 +138,16 @@ public final class SQLiteMetadataStore: MetadataStore {
                     preview_key = ?, preview_width = ?, preview_height = ?, preview_bytes = ?,
                     placeholder = ?, has_photo_metadata = ?,
                     camera_make = ?, camera_model = ?, lens = ?, exposure_time = ?, f_number = ?,
-                    iso = ?, focal_length = ?, taken_at = ?, latitude = ?, longitude = ?
+                    iso = ?, focal_length = ?, taken_at = ?, latitude = ?, longitude = ?,
+                    others_original = ?, others_original_key = ?, others_original_bytes = ?
                 WHERE id = ?
                 """, [
                     d.thumbnail.key, d.thumbnail.width, d.thumbnail.height, d.thumbnail.byteSize,
                     d.preview.key, d.preview.width, d.preview.height, d.preview.byteSize,
                     d.placeholder, m != nil,
                     m?.cameraMake, m?.cameraModel, m?.lens, m?.exposureTime, m?.fNumber,
-                    m?.iso, m?.focalLength, m?.takenAt, m?.latitude, m?.longitude, id,
-                ])
+                    m?.iso, m?.focalLength, m?.takenAt, m?.latitude, m?.longitude,
+                ] + ImageRows.othersOriginal(d.originalForOthers) + [id])
             guard changed == 1 else { throw GalleryError.notFound }
             try ImageRows.reindex(db, imageID: id)
         }

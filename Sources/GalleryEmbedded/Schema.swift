@@ -162,6 +162,16 @@ enum Schema {
         """
         INSERT OR IGNORE INTO image_terms (term, image_id) SELECT 'e:encrypted', id FROM images WHERE encrypted = 1;
         """,
+        // Positions: the owner's choices, and what others download as the original
+        // (OriginalForOthers: 'original', 'copy' with its key and size, 'withheld'; NULL for
+        // images processed before, which others do not get until regenerated).
+        """
+        ALTER TABLE profiles ADD COLUMN share_position            INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE profiles ADD COLUMN strip_position_for_others INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE images ADD COLUMN others_original       TEXT;
+        ALTER TABLE images ADD COLUMN others_original_key   TEXT;
+        ALTER TABLE images ADD COLUMN others_original_bytes INTEGER;
+        """,
     ]
 
     /// Work a migration needs that SQL cannot do, run right after it in the same transaction

@@ -56,6 +56,15 @@ enum Field {
         return visibility
     }
 
+    /// A ticked box sends "1" (the forms' value); an unticked one sends nothing.
+    static func checkbox(_ value: String?, name: String) throws -> Bool {
+        switch value {
+        case nil: return false
+        case "1"?: return true
+        default: throw invalid("\(name): tick the box or leave it empty.")
+        }
+    }
+
     /// "2024-05-31" → that day's start (UTC); nil for empty.
     static func date(_ value: String?, name: String, endOfDay: Bool = false) throws -> Date? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }

@@ -37,7 +37,7 @@ extension Worker {
                 guard lease.isHeld else { return .abandoned(jobID: job.id) }
                 // Blobs first: a crash in between leaves a record, which the next attempt finds.
                 var keys = [image.originalKey] + DerivativeKeys(imageID: image.id).all
-                if let d = image.derivatives { keys += [d.thumbnail.key, d.preview.key] }
+                keys += image.derivatives?.blobKeys ?? []
                 try blobs.delete(keys: Array(Set(keys)))
                 try metadata.deleteImage(id: image.id)
                 removedImages += 1

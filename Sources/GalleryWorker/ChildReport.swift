@@ -7,6 +7,8 @@ import GalleryCore
 enum ChildFiles {
     static let thumbnail = "thumbnail.webp"
     static let preview = "preview.webp"
+    /// The original without its position, when `ChildResult.othersOriginal` is `.copy`.
+    static let withoutPosition = "without-position"
     static let result = "result.json"
     static let error = "error.json"
     static let stdout = "stdout.txt"
@@ -26,6 +28,12 @@ struct ChildResult: Codable, Equatable {
     var preview: Size
     var placeholder: String?
     var metadata: ChildMetadata?
+    var othersOriginal: OthersOriginal
+
+    /// `OriginalForOthers` without the key, which the parent chooses.
+    enum OthersOriginal: String, Codable {
+        case original, copy, withheld
+    }
 }
 
 /// A refusal: `reason` is shown to the image's owner, `detail` goes to the job's last error.

@@ -3,11 +3,14 @@
 public struct DerivativeKeys: Equatable, Sendable {
     public var thumbnail: String
     public var preview: String
+    /// The original without its position (`OriginalForOthers.copy`).
+    public var withoutPosition: String
 
     public init(imageID: String) {
         thumbnail = "thumbs/\(imageID).webp"
         preview = "previews/\(imageID).webp"
+        withoutPosition = "stripped/\(imageID)"
     }
 
-    public var all: [String] { [thumbnail, preview] }
+    public var all: [String] { [thumbnail, preview, withoutPosition] }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import ImageInspection
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,8 @@ struct IsolatedThumbnailer {
         var thumbnail: URL
         var preview: URL
         var result: ChildResult
+        /// The original without its position, when the result says `.copy`.
+        var withoutPosition: URL?
     }
 
     enum Attempt {
@@ -54,7 +57,7 @@ struct IsolatedThumbnailer {
             return .failed(reason: FailureReasons.crashed,
                            detail: "decoder died of \(signalName(signal))\(tail(of: stderr))")
         case .exited(0):
-            return validated(outDirectory)
+            return validated(outDirectory, input: input, format: format)
         case .exited(ChildFiles.refusedStatus):
             guard let refusal = read(ChildRefusal.self, outDirectory.appendingPathComponent(ChildFiles.error)),
                   refusal.reason.count <= 200 else {
@@ -67,7 +70,7 @@ struct IsolatedThumbnailer {
         }
     }
 
-    private func validated(_ directory: URL) -> Attempt {
+    private func validated(_ directory: URL, input: URL, format: ImageFormat) -> Attempt {
         let thumbnail = directory.appendingPathComponent(ChildFiles.thumbnail)
         let preview = directory.appendingPathComponent(ChildFiles.preview)
         guard let result = read(ChildResult.self, directory.appendingPathComponent(ChildFiles.result)) else {
@@ -80,7 +83,28 @@ struct IsolatedThumbnailer {
               (result.placeholder?.utf8.count ?? 0) <= 16_384 else {
             return .failed(reason: FailureReasons.crashed, detail: "decoder's output failed validation")
         }
-        return .made(Made(thumbnail: thumbnail, preview: preview, result: result))
+        var withoutPosition: URL?
+        if result.othersOriginal == .copy {
+            // Only removing bytes or zeroing them: never larger, and still the same format.
+            let copy = directory.appendingPathComponent(ChildFiles.withoutPosition)
+            guard let copySize = fileSize(copy), let inputSize = fileSize(input), copySize <= inputSize,
+                  startsLike(copy, format) else {
+                return .failed(reason: FailureReasons.crashed, detail: "decoder's copy without position failed validation")
+            }
+            withoutPosition = copy
+        }
+        return .made(Made(thumbnail: thumbnail, preview: preview, result: result, withoutPosition: withoutPosition))
+    }
+
+    private func fileSize(_ file: URL) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? Int // missing: the caller refuses
+    }
+
+    private func startsLike(_ file: URL, _ format: ImageFormat) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return false }
+        defer { try? handle.close() } // read-only: a failed close loses nothing
+        guard let head = try? handle.read(upToCount: ImageSniffer.headLength) else { return false }
+        return ImageSniffer.sniff([UInt8](head)) == .supported(format)
     }
 
     private func read<T: Decodable>(_ type: T.Type, _ file: URL) -> T? {

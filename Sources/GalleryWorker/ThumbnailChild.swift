@@ -79,7 +79,28 @@ public enum ThumbnailChild {
             thumbnail: .init(width: set.thumbnail.width, height: set.thumbnail.height),
             preview: .init(width: set.preview.width, height: set.preview.height),
             placeholder: set.placeholder,
-            metadata: set.metadata.map(ChildMetadata.init))
+            metadata: set.metadata.map(ChildMetadata.init),
+            othersOriginal: try writeWithoutPosition(request))
+    }
+
+    /// The copy of the original that others download while the owner strips positions. Made
+    /// for every photo, so that the owner's choice applies at once, to old photos too.
+    static func writeWithoutPosition(_ request: Request) throws -> ChildResult.OthersOriginal {
+        let original: [UInt8]
+        do {
+            original = [UInt8](try Data(contentsOf: request.input))
+        } catch {
+            throw ChildRefusal(reason: FailureReasons.missingOriginal, detail: "cannot read input: \(error)")
+        }
+        switch PositionStripper.strip(original, format: request.format) {
+        case .nothingFound:
+            return .original
+        case .unreadable:
+            return .withheld
+        case .stripped(let copy):
+            try write(Data(copy), ChildFiles.withoutPosition, in: request)
+            return .copy
+        }
     }
 
     /// Only the formats we accept reach a decoder, only as the type recorded at upload, and

@@ -65,13 +65,23 @@ extension Worker {
 
         try blobs.put(key: keys.thumbnail, file: made.thumbnail, contentType: ImageFormat.webp.mimeType)
         try blobs.put(key: keys.preview, file: made.preview, contentType: ImageFormat.webp.mimeType)
+        let othersOriginal: OriginalForOthers
+        switch made.result.othersOriginal {
+        case .original: othersOriginal = .original
+        case .withheld: othersOriginal = .withheld
+        case .copy:
+            guard let copy = made.withoutPosition else { throw EnvironmentFault(description: "copy without position missing") }
+            try blobs.put(key: keys.withoutPosition, file: copy, contentType: image.format.mimeType)
+            othersOriginal = .copy(key: keys.withoutPosition, byteSize: try size(of: copy))
+        }
         let derivatives = ImageDerivatives(
             thumbnail: Derivative(key: keys.thumbnail, width: made.result.thumbnail.width,
                                   height: made.result.thumbnail.height, byteSize: try size(of: made.thumbnail)),
             preview: Derivative(key: keys.preview, width: made.result.preview.width,
                                 height: made.result.preview.height, byteSize: try size(of: made.preview)),
             placeholder: made.result.placeholder,
-            metadata: made.result.metadata?.value)
+            metadata: made.result.metadata?.value,
+            originalForOthers: othersOriginal)
         var gone = false
         let finished = try lease.finish { current in
             do {

@@ -110,6 +110,8 @@ public struct WorkerSettings: Sendable {
                   isolation: IsolationSettings(executable: childExecutable,
                                                timeout: c.decodeTimeout,
                                                addressSpaceBytes: c.decodeMemoryBytes,
-                                               cpuSeconds: c.decodeCPUSeconds))
+                                               cpuSeconds: c.decodeCPUSeconds,
+                                               // The copy without a position is as large as the original.
+                                               fileSizeBytes: max(64 << 20, c.maxUploadBytes + (1 << 20))))
     }
 }

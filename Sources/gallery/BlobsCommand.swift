@@ -16,7 +16,7 @@ struct Blobs: ParsableCommand {
                 fails and the clean-up fails too (the storage went away), or when S3 stores a PUT \
                 the gallery had given up on after a timeout, the original is left behind without a \
                 record. The same happens to thumbnails of an image deleted while a worker made them. This \
-                deletes every blob under originals/, thumbs/ and previews/ that is older than \
+                deletes every blob under originals/, thumbs/, previews/ and stripped/ that is older than \
                 --older-than and whose image record does not exist. The age keeps uploads in \
                 progress safe: their record is written right after their original. Keys of any \
                 other shape are reported and kept. Safe to run at any time, from cron.
@@ -70,9 +70,9 @@ struct Blobs: ParsableCommand {
 }
 
 /// Which image a blob belongs to, from its key: `originals/<xx>/<id>.<ext>` (the upload
-/// handler), `thumbs/<id>.webp` and `previews/<id>.webp` (`DerivativeKeys`).
+/// handler), `thumbs/<id>.webp`, `previews/<id>.webp` and `stripped/<id>` (`DerivativeKeys`).
 enum OrphanKeys {
-    static let prefixes = ["originals/", "thumbs/", "previews/"]
+    static let prefixes = ["originals/", "thumbs/", "previews/", "stripped/"]
 
     static func imageID(of key: String) -> String? {
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
@@ -81,6 +81,9 @@ enum OrphanKeys {
             let parts = segments[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
             return String(parts[0])
+        case ("stripped", 2):
+            let id = segments[1]
+            return id.isEmpty || id.contains(".") ? nil : String(id)
         case ("thumbs", 2), ("previews", 2):
             guard segments[1].hasSuffix(".webp") else { return nil }
             let id = segments[1].dropLast(".webp".count)

@@ -415,9 +415,10 @@ public final class DynamoCatalogStore: CatalogStore {
     public func updateProfileDetails(_ p: Profile) throws {
         try CatalogRules.checkProfile(p)
         var values: DynamoItem = [":displayName": .s(p.displayName), ":bio": .s(p.bio), ":address": .s(p.address),
-                                  ":phone": .s(p.phone), ":visibility": .s(p.defaultVisibility.rawValue)]
+                                  ":phone": .s(p.phone), ":visibility": .s(p.defaultVisibility.rawValue),
+                                  ":share": .bool(p.sharePosition), ":strip": .bool(p.stripPositionForOthers)]
         var update = "SET displayName = :displayName, bio = :bio, address = :address, phone = :phone, "
-            + "defaultVisibility = :visibility"
+            + "defaultVisibility = :visibility, sharePosition = :share, stripPositionForOthers = :strip"
         if let avatar = p.avatarImageID {
             update += ", avatarImageID = :avatar"
             values[":avatar"] = .s(avatar)

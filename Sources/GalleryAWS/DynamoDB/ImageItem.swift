@@ -104,6 +104,13 @@ enum ImageItem {
             if let v = m.longitude { meta["longitude"] = .double(v) }
             map["metadata"] = .m(meta)
         }
+        switch d.originalForOthers {
+        case nil: break
+        case .original?: map["originalForOthers"] = .m(["kind": .s("original")])
+        case .withheld?: map["originalForOthers"] = .m(["kind": .s("withheld")])
+        case .copy(let key, let byteSize)?:
+            map["originalForOthers"] = .m(["kind": .s("copy"), "key": .s(key), "byteSize": .int(byteSize)])
+        }
         return .m(map)
     }
 
@@ -121,8 +128,18 @@ enum ImageItem {
                                      takenAt: m["takenAt"]?.date, latitude: m["latitude"]?.double,
                                      longitude: m["longitude"]?.double)
         }
+        var forOthers: OriginalForOthers?
+        if let o = map["originalForOthers"]?.map {
+            switch try o.string("kind") {
+            case "original": forOthers = .original
+            case "withheld": forOthers = .withheld
+            case "copy": forOthers = .copy(key: try o.string("key"), byteSize: try o.int("byteSize"))
+            case let other: throw DynamoDecodingError("unknown originalForOthers kind \(other)")
+            }
+        }
         return ImageDerivatives(thumbnail: try derivative("thumbnail"), preview: try derivative("preview"),
-                                placeholder: map["placeholder"]?.string, metadata: metadata)
+                                placeholder: map["placeholder"]?.string, metadata: metadata,
+                                originalForOthers: forOthers)
     }
 
     private static func encode(_ d: Derivative) -> AttributeValue {

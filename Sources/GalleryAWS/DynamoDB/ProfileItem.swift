@@ -16,6 +16,7 @@ enum ProfileItem {
             "email": .s(p.email), "displayName": .s(p.displayName), "createdAt": .milliseconds(p.createdAt),
             "bio": .s(p.bio), "address": .s(p.address), "phone": .s(p.phone),
             "defaultVisibility": .s(p.defaultVisibility.rawValue),
+            "sharePosition": .bool(p.sharePosition), "stripPositionForOthers": .bool(p.stripPositionForOthers),
         ]
         if let avatar = p.avatarImageID { item["avatarImageID"] = .s(avatar) }
         if let deletedAt = p.deletedAt { item["deletedAt"] = .milliseconds(deletedAt) }
@@ -35,6 +36,7 @@ enum ProfileItem {
                        createdAt: try item.date("createdAt"), bio: item["bio"]?.string ?? "",
                        address: item["address"]?.string ?? "", phone: item["phone"]?.string ?? "",
                        avatarImageID: item["avatarImageID"]?.string, defaultVisibility: visibility ?? .public,
-                       deletedAt: item["deletedAt"]?.date)
+                       deletedAt: item["deletedAt"]?.date, sharePosition: item["sharePosition"]?.bool ?? false,
+                       stripPositionForOthers: item["stripPositionForOthers"]?.bool ?? true)
     }
 }

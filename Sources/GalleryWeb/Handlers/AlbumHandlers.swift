@@ -227,6 +227,6 @@ extension GalleryApp {
     }
 
     func sharedAlbumMedia(_ c: Context, token: String, id: String, variant: String) throws -> Response {
-        try serveMedia(try sharedAlbumImage(token: token, id: id), variant: variant)
+        try serveMedia(try sharedAlbumImage(token: token, id: id), variant: variant, viewer: c.user)
     }
 }

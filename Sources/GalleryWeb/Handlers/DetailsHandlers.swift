@@ -5,8 +5,10 @@ import GalleryCrypto
 /// A photo's page, what its owner says about it, and its share link.
 extension GalleryApp {
     func imageDetailsPage(_ c: Context, _ image: ImageRecord, access: ImageView.Access) throws -> Response {
+        let isOwner = c.user?.userID == image.ownerID
+        let owner = isOwner ? c.user : try services.metadata.profile(userID: image.ownerID)
         var data: [String: Any] = [
-            "image": ImageView.details(image, viewer: c.user, access: access),
+            "image": ImageView.details(image, viewer: c.user, owner: owner, access: access),
             "refresh": image.status == .processing,
         ]
         if let user = c.user, user.userID == image.ownerID {
@@ -95,7 +97,7 @@ extension GalleryApp {
     }
 
     func sharedImageMedia(_ c: Context, token: String, variant: String) throws -> Response {
-        try serveMedia(try sharedImage(token), variant: variant)
+        try serveMedia(try sharedImage(token), variant: variant, viewer: c.user)
     }
 
     /// Share tokens are ours: base64url of 24 random bytes.

@@ -35,7 +35,8 @@ enum ImageView {
         return tile
     }
 
-    static func details(_ image: ImageRecord, viewer: Profile?, access: Access) -> [String: Any] {
+    /// `owner`: the image owner's profile (their position choices).
+    static func details(_ image: ImageRecord, viewer: Profile?, owner: Profile?, access: Access) -> [String: Any] {
         let isOwner = viewer?.userID == image.ownerID
         var view = tile(image, access: access)
         view["isOwner"] = isOwner
@@ -59,7 +60,20 @@ enum ImageView {
         if let d = image.derivatives {
             view["previewWidth"] = d.preview.width
             view["previewHeight"] = d.preview.height
-            if let m = d.metadata { view["exif"] = exif(m, showPosition: isOwner) }
+            if let m = d.metadata {
+                let label: String?
+                switch (PositionPrivacy.showsPosition(viewerIsOwner: isOwner, owner: owner), isOwner) {
+                case (false, _): label = nil
+                case (true, false): label = "Position"
+                case (true, true): label = owner?.sharePosition == true ? "Position (shared, see your profile)" : "Position (only you see this)"
+                }
+                view["exif"] = exif(m, position: label)
+            }
+        }
+        switch PositionPrivacy.original(of: image, viewerIsOwner: isOwner, owner: owner) {
+        case .asUploaded?: view["original"] = ["withoutPosition": false]
+        case .withoutPosition?: view["original"] = ["withoutPosition": true]
+        case nil: break
         }
         return view
     }
@@ -82,8 +96,9 @@ enum ImageView {
         }
     }
 
-    /// The camera facts; the position only for the owner (it tells where they were).
-    static func exif(_ m: PhotoMetadata, showPosition: Bool) -> [String: Any]? {
+    /// The camera facts, and the position under the label `position` if it is shown at all
+    /// (the caller asks `PositionPrivacy`: a position tells where someone was).
+    static func exif(_ m: PhotoMetadata, position: String?) -> [String: Any]? {
         var facts: [[String: String]] = []
         func add(_ name: String, _ value: String?) { if let value, !value.isEmpty { facts.append(["name": name, "value": value]) } }
         let camera = [m.cameraMake, m.cameraModel].compactMap { $0 }.joined(separator: " ")
@@ -94,10 +109,15 @@ enum ImageView {
         add("ISO", m.iso.map(String.init))
         add("Focal length", m.focalLength.map { String(format: "%.0f mm", $0) })
         add("Taken", m.takenAt.map(Formatting.timestamp))
-        if showPosition, let lat = m.latitude, let lon = m.longitude {
-            add("Position (only you see this)", String(format: "%.5f, %.5f", lat, lon))
+        var map: [String: Any]?
+        if let position, let lat = m.latitude, let lon = m.longitude {
+            add(position, String(format: "%.5f, %.5f", lat, lon))
+            map = ["url": String(format: "https://www.openstreetmap.org/?mlat=%.5f&mlon=%.5f#map=15/%.5f/%.5f", lat, lon, lat, lon)]
         }
-        return facts.isEmpty ? nil : ["facts": facts]
+        guard !facts.isEmpty else { return nil }
+        var view: [String: Any] = ["facts": facts]
+        if let map { view["map"] = map }
+        return view
     }
 }
 
@@ -149,8 +169,7 @@ extension GalleryApp {
     /// Metadata first: from that moment nobody is served the image; then the bytes.
     func removeImage(_ image: ImageRecord) throws {
         guard let removed = try services.metadata.deleteImage(id: image.id) else { return }
-        var keys = [removed.originalKey]
-        if let d = removed.derivatives { keys += [d.thumbnail.key, d.preview.key] }
+        let keys = [removed.originalKey] + (removed.derivatives?.blobKeys ?? [])
         do {
             try services.blobs.delete(keys: keys)
         } catch {

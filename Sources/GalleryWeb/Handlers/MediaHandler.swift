@@ -5,11 +5,11 @@ import GalleryCore
 /// (X-Accel-Redirect to an internal location, sendfile) or the browser fetches a presigned URL.
 extension GalleryApp {
     func media(_ c: Context, id: String, variant: String) throws -> Response {
-        try serveMedia(try visibleImage(id: id, viewer: c.user), variant: variant)
+        try serveMedia(try visibleImage(id: id, viewer: c.user), variant: variant, viewer: c.user)
     }
 
-    /// The bytes of an image the caller has already authorized.
-    func serveMedia(_ image: ImageRecord, variant: String) throws -> Response {
+    /// The bytes of an image the caller has already authorized for `viewer`.
+    func serveMedia(_ image: ImageRecord, variant: String, viewer: Profile?) throws -> Response {
         let key: String, contentType: String
         var downloadName: String?
         switch variant {
@@ -23,7 +23,8 @@ extension GalleryApp {
             contentType = "application/octet-stream"
             downloadName = Self.downloadName(image) + ".fernet"
         case "original":
-            key = image.originalKey
+            guard let download = try originalDownload(image, viewer: viewer) else { throw GalleryError.notFound }
+            key = download.key
             contentType = image.format.mimeType
             downloadName = Self.downloadName(image)
         default:
@@ -48,6 +49,14 @@ extension GalleryApp {
         case .redirect(let url):
             return Response(status: 302, headers: [("Location", url), ("Cache-Control", "private, max-age=60")])
         }
+    }
+
+    /// The original as `viewer` may have it (see `PositionPrivacy`); the owner's profile is
+    /// read only when someone else asks.
+    func originalDownload(_ image: ImageRecord, viewer: Profile?) throws -> PositionPrivacy.Download? {
+        let isOwner = viewer?.userID == image.ownerID
+        let owner = isOwner ? viewer : try services.metadata.profile(userID: image.ownerID)
+        return PositionPrivacy.original(of: image, viewerIsOwner: isOwner, owner: owner)
     }
 
     /// The name offered for a download: the uploaded name's stem, restricted to safe

@@ -11,6 +11,7 @@ extension GalleryApp {
                 "username": user.username, "email": user.email, "displayName": user.displayName,
                 "bio": user.bio, "address": user.address, "phone": user.phone,
                 "avatar": user.avatarImageID != nil,
+                "sharePosition": user.sharePosition, "stripPositionForOthers": user.stripPositionForOthers,
                 "created": Formatting.timestamp(user.createdAt),
             ],
             "visibilityOptions": Self.visibilityOptions(user.defaultVisibility),
@@ -26,6 +27,12 @@ extension GalleryApp {
         user.address = try Field.text(form.first("address"), name: "The address", max: 500)
         user.phone = try Field.line(form.first("phone"), name: "The phone number", max: 40)
         user.defaultVisibility = try Field.visibility(form.first("defaultVisibility"), fallback: user.defaultVisibility)
+        // An unticked box sends nothing, so the marker field tells "unticked" from "a form
+        // without these boxes", which must not quietly turn stripping off.
+        if form.first("positionChoices") == "1" {
+            user.sharePosition = try Field.checkbox(form.first("sharePosition"), name: "Showing the position")
+            user.stripPositionForOthers = try Field.checkbox(form.first("stripPositionForOthers"), name: "Removing the position")
+        }
         try services.catalog.updateProfileDetails(user)
         return .redirect("/profile?done=saved")
     }

@@ -77,6 +77,6 @@ extension GalleryApp {
         guard let profile = try services.metadata.profile(username: username), profile.deletedAt == nil,
               let id = profile.avatarImageID, let image = try services.metadata.image(id: id),
               image.ownerID == profile.userID, !image.encrypted else { throw GalleryError.notFound }
-        return try serveMedia(image, variant: "thumb.webp")
+        return try serveMedia(image, variant: "thumb.webp", viewer: nil)
     }
 }

@@ -1,0 +1,32 @@
+import GalleryCore
+
+/// Where a photo was taken is the owner's to give: others see the position only if the owner
+/// shares it (`Profile.sharePosition`), and download the original without it unless the owner
+/// allows it (`Profile.stripPositionForOthers`, on by default).
+enum PositionPrivacy {
+    static func showsPosition(viewerIsOwner: Bool, owner: Profile?) -> Bool {
+        viewerIsOwner || owner?.sharePosition == true
+    }
+
+    /// What the viewer downloads as the original; nil when nothing may be given to them. An
+    /// owner whose profile cannot be found counts as stripping.
+    static func original(of image: ImageRecord, viewerIsOwner: Bool, owner: Profile?) -> Download? {
+        if viewerIsOwner || owner?.stripPositionForOthers == false { return .asUploaded(image.originalKey) }
+        switch image.derivatives?.originalForOthers {
+        case .original?: return .asUploaded(image.originalKey)
+        case .copy(let key, _)?: return .withoutPosition(key)
+        case .withheld?, nil: return nil
+        }
+    }
+
+    enum Download: Equatable {
+        case asUploaded(String)
+        case withoutPosition(String)
+
+        var key: String {
+            switch self {
+            case .asUploaded(let key), .withoutPosition(let key): return key
+            }
+        }
+    }
+}
