@@ -536,6 +536,8 @@ public final class CatalogStoreConformance {
         alice.phone = "+1 555 0100"
         alice.avatarImageID = "avatar"
         alice.defaultVisibility = .private
+        alice.sharePosition = true
+        alice.stripPositionForOthers = false
         try catalog.updateProfileDetails(alice)
         XCTAssertEqual(try metadata.profile(userID: alice.userID), alice)
         XCTAssertEqual(try metadata.profile(username: "alice"), alice)

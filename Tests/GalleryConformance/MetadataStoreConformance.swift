@@ -15,8 +15,15 @@ public final class MetadataStoreConformance {
 
     public func testProfileRoundTrip() throws {
         let alice = Self.profile("alice")
+        XCTAssertFalse(alice.sharePosition, "positions are private by default")
+        XCTAssertTrue(alice.stripPositionForOthers, "originals lose their position by default")
         try store.createProfile(alice)
         XCTAssertEqual(try store.profile(userID: alice.userID), alice)
+        var open = Self.profile("open")
+        open.sharePosition = true
+        open.stripPositionForOthers = false
+        try store.createProfile(open)
+        XCTAssertEqual(try store.profile(userID: open.userID), open)
         XCTAssertEqual(try store.profile(username: "alice"), alice)
         XCTAssertNil(try store.profile(userID: "nobody"))
         XCTAssertNil(try store.profile(username: "nobody"))
@@ -156,6 +163,15 @@ public final class MetadataStoreConformance {
         empty.metadata = PhotoMetadata()
         try store.markImageReady(id: "img1", derivatives: empty)
         XCTAssertEqual(try store.image(id: "img1")?.derivatives, empty)
+
+        // What others download as the original: every case survives the round trip.
+        for forOthers: OriginalForOthers in [.original, .withheld, .copy(key: "stripped/img1", byteSize: 98_765)] {
+            var d = derivatives
+            d.originalForOthers = forOthers
+            try store.markImageReady(id: "img1", derivatives: d)
+            XCTAssertEqual(try store.image(id: "img1")?.derivatives, d)
+            XCTAssertEqual(try store.images(ownerID: "u1", cursor: nil, limit: 5).items.first?.derivatives, d)
+        }
     }
 
     public func testMarkImageFailed() throws {

@@ -68,6 +68,28 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: site.root.appendingPathComponent("tmp/worker").path), [])
     }
 
+    /// Others download the original through `OriginalForOthers`: a copy without the position
+    /// when there is one, the original itself when there is none.
+    func testAPhotoWithAPositionGetsACopyWithoutIt() throws {
+        startPool(site.settings())
+        let located = try site.upload(photo("photos/metadata/gps-position/thompson-springs.jpg"))
+        let plain = try site.upload(naturePhotos[0])
+        try waitUntilSettled([located, plain])
+
+        let keys = DerivativeKeys(imageID: located.id)
+        let derivatives = try XCTUnwrap(site.metadata.image(id: located.id)?.derivatives)
+        XCTAssertNotNil(derivatives.metadata?.latitude, "the owner still has the position")
+        let copy = try Data(contentsOf: site.root.appendingPathComponent("blobs/\(keys.withoutPosition)"))
+        XCTAssertEqual(derivatives.originalForOthers, .copy(key: keys.withoutPosition, byteSize: copy.count))
+        XCTAssertEqual(PositionStripper.strip([UInt8](copy), format: .jpeg), .nothingFound)
+        let original = try Data(contentsOf: photo("photos/metadata/gps-position/thompson-springs.jpg"))
+        XCTAssertNotEqual(PositionStripper.strip([UInt8](original), format: .jpeg), .nothingFound)
+        XCTAssertEqual(derivatives.blobKeys.sorted(), [keys.preview, keys.withoutPosition, keys.thumbnail].sorted())
+
+        XCTAssertEqual(try site.metadata.image(id: plain.id)?.derivatives?.originalForOthers, .original)
+        XCTAssertFalse(try site.blobFiles().contains("stripped/\(plain.id)"))
+    }
+
     func testPoisonFilesGoDeadAfterTheLastAttemptWhileOtherJobsFlow() throws {
         let pool = startPool(site.settings(slots: 2, maxAttempts: 3) { $0.addressSpaceBytes = 320 << 20 })
         let scratch = site.root.appendingPathComponent("poison")
@@ -112,12 +134,14 @@ final class PipelineTests: XCTestCase {
     }
 
     func testAnImageDeletedMeanwhileCompletesItsJobAndLeavesNoDerivatives() throws {
-        let image = try site.upload(naturePhotos[4])
+        let image = try site.upload(photo("photos/metadata/gps-position/thompson-springs.jpg"))
         try site.metadata.deleteImage(id: image.id)
         let pool = startPool(site.settings())
         XCTAssert(try eventually(timeout: 10) { try site.job(of: image).status == .done })
         XCTAssert(eventually(timeout: 5) { pool.counters.imageGone == 1 }, "\(pool.counters)")
-        XCTAssertFalse(try site.blobFiles().contains { $0.hasPrefix("thumbs/") || $0.hasPrefix("previews/") })
+        XCTAssertFalse(try site.blobFiles().contains {
+            $0.hasPrefix("thumbs/") || $0.hasPrefix("previews/") || $0.hasPrefix("stripped/")
+        })
     }
 
     func testAnEncryptedPhotoIsNeverDecoded() throws {

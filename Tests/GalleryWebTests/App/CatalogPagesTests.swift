@@ -40,6 +40,15 @@ final class CatalogPagesTests: XCTestCase {
         return seen
     }
 
+    /// What a worker would record (no worker runs in these tests). Others get an original
+    /// only once the worker has looked for a position in it.
+    func markReady(_ id: String, forOthers: OriginalForOthers? = .original, metadata: PhotoMetadata? = nil) throws {
+        try server.services.metadata.markImageReady(id: id, derivatives: ImageDerivatives(
+            thumbnail: Derivative(key: "thumbs/\(id).webp", width: 320, height: 240, byteSize: 1),
+            preview: Derivative(key: "previews/\(id).webp", width: 1280, height: 960, byteSize: 1),
+            metadata: metadata, originalForOthers: forOthers))
+    }
+
     func edit(_ browser: Browser, _ id: String, title: String = "", description: String = "", tags: String = "",
               visibility: String = "public") -> Response {
         browser.post("/images/\(id)/edit", [("title", title), ("description", description), ("tags", tags),
@@ -125,6 +134,8 @@ final class CatalogPagesTests: XCTestCase {
         XCTAssertFalse(shared.contains(priv))
         XCTAssertEqual(visitor.get("\(link)/images/\(unl)").status, 200)
         XCTAssertEqual(visitor.get("\(link)/images/\(priv)").status, 404)
+        XCTAssertEqual(visitor.get("\(link)/images/\(unl)/original").status, 404, "not yet looked at for a position")
+        try markReady(unl)
         XCTAssertEqual(visitor.get("\(link)/images/\(unl)/original").header("X-Accel-Redirect")?.hasPrefix("/_blobs/"), true)
         XCTAssertEqual(visitor.get("/images/\(unl)").status, 404, "unlisted photo: not without a link")
         XCTAssertEqual(alice.post("/albums/\(albumID)/share", [("action", "revoke")], csrfFrom: "/albums/\(albumID)").status, 303)
@@ -156,6 +167,7 @@ final class CatalogPagesTests: XCTestCase {
         XCTAssertEqual(alice.post("/images/\(id)/share", [("action", "new")], csrfFrom: "/images/\(id)").status, 303)
         let link = try XCTUnwrap(alice.get("/images/\(id)").bodyText.firstMatch(#"href="(/s/[A-Za-z0-9_-]{32})""#))
         XCTAssertEqual(visitor.get(link).status, 200)
+        try markReady(id)
         XCTAssertEqual(visitor.get("\(link)/original").status, 200)
         XCTAssertFalse(server.browser().get("/").bodyText.contains(id), "unlisted is not in the feed")
         XCTAssertEqual(alice.post("/images/\(id)/share", [("action", "revoke")], csrfFrom: "/images/\(id)").status, 303)
@@ -188,6 +200,68 @@ final class CatalogPagesTests: XCTestCase {
         let again = server.browser()
         XCTAssertEqual(again.post("/login", [("username", "alice"), ("password", "correct horse battery")], csrfFrom: "/login").status, 401)
         XCTAssertEqual(again.post("/login", [("username", "alice"), ("password", "a new password!")], csrfFrom: "/login").status, 303)
+    }
+
+    /// The position is the owner's: shown to others and kept in originals others download
+    /// only as the owner chooses on the profile page.
+    func testPositionsFollowTheOwnersChoices() throws {
+        let id = try upload(alice, "Landscape_1.jpg")
+        let metadata = server.services.metadata
+        let originalKey = try XCTUnwrap(metadata.image(id: id)?.originalKey)
+        func ready(_ forOthers: OriginalForOthers?) throws {
+            try markReady(id, forOthers: forOthers,
+                          metadata: PhotoMetadata(cameraModel: "EOS R5", latitude: 39.115, longitude: -108.40097))
+        }
+        try ready(.copy(key: "stripped/\(id)", byteSize: 1))
+        let visitor = server.browser()
+        func originalPath(_ b: Browser) -> String? { b.get("/media/\(id)/original").header("X-Accel-Redirect") }
+
+        // By default: the owner alone sees the position and gets the file as uploaded.
+        let own = alice.get("/images/\(id)").bodyText
+        XCTAssertTrue(own.contains("Position (only you see this)") && own.contains("39.11500, -108.40097"))
+        XCTAssertEqual(originalPath(alice)?.hasSuffix(originalKey), true)
+        var seen = visitor.get("/images/\(id)").bodyText
+        XCTAssertTrue(seen.contains("EOS R5"))
+        XCTAssertFalse(seen.contains("39.115") || seen.contains("openstreetmap"))
+        XCTAssertTrue(seen.contains("Download original (without its position)"))
+        XCTAssertEqual(originalPath(visitor)?.hasSuffix("stripped/\(id)"), true)
+
+        // Shared: everyone who sees the photo sees where; originals still stripped.
+        func choose(share: Bool, strip: Bool) -> Response {
+            var fields = [("displayName", "Alice"), ("positionChoices", "1")]
+            if share { fields.append(("sharePosition", "1")) }
+            if strip { fields.append(("stripPositionForOthers", "1")) }
+            return alice.post("/profile", fields, csrfFrom: "/profile")
+        }
+        XCTAssertEqual(choose(share: true, strip: true).status, 303)
+        XCTAssertTrue(alice.get("/profile").bodyText.contains(#"name="sharePosition" value="1" checked"#))
+        seen = visitor.get("/images/\(id)").bodyText
+        XCTAssertTrue(seen.contains("39.11500, -108.40097") && seen.contains("https://www.openstreetmap.org/?mlat=39.11500&amp;mlon=-108.40097"))
+        XCTAssertEqual(originalPath(visitor)?.hasSuffix("stripped/\(id)"), true)
+        // A form without the boxes (an old tab) changes neither choice.
+        XCTAssertEqual(alice.post("/profile", [("displayName", "Alice")], csrfFrom: "/profile").status, 303)
+        XCTAssertEqual(try metadata.profile(username: "alice")?.sharePosition, true)
+        XCTAssertEqual(try metadata.profile(username: "alice")?.stripPositionForOthers, true)
+        XCTAssertEqual(alice.post("/profile", [("displayName", "Alice"), ("positionChoices", "1"), ("sharePosition", "yes")],
+                                  csrfFrom: "/profile").status, 422)
+
+        // Not stripped: others get the original.
+        XCTAssertEqual(choose(share: false, strip: false).status, 303)
+        XCTAssertFalse(visitor.get("/images/\(id)").bodyText.contains("39.115"))
+        XCTAssertEqual(originalPath(visitor)?.hasSuffix(originalKey), true)
+
+        // Stripped again, with metadata that could not be followed, or images processed before
+        // stripping existed: others get no original at all, the owner still does.
+        XCTAssertEqual(choose(share: false, strip: true).status, 303)
+        for forOthers: OriginalForOthers? in [.withheld, nil] {
+            try ready(forOthers)
+            XCTAssertEqual(visitor.get("/media/\(id)/original").status, 404)
+            XCTAssertFalse(visitor.get("/images/\(id)").bodyText.contains("Download original"))
+            XCTAssertEqual(originalPath(alice)?.hasSuffix(originalKey), true)
+        }
+        try ready(.original)
+        XCTAssertEqual(originalPath(visitor)?.hasSuffix(originalKey), true)
+        XCTAssertTrue(visitor.get("/images/\(id)").bodyText.contains("Download original</a>"))
     }
 
     func testAccountRemovalHidesEverythingAtOnce() throws {
