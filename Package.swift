@@ -31,6 +31,8 @@ let package = Package(
         // libjpeg reports errors by longjmp, which must not cross Swift frames: a C shim.
         .target(name: "CJPEG", path: "Sources/CLibraries/CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         systemLibrary("CExif", pkgConfig: "libexif", apt: "libexif-dev"),
+        systemLibrary("CLCMS2", pkgConfig: "lcms2", apt: "liblcms2-dev"),
+        systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CArgon2", pkgConfig: "libargon2", apt: "libargon2-dev"),
         systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
@@ -55,7 +57,7 @@ let package = Package(
         // with it without linking any image decoder.
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
         // Decoding, orientation, resampling, encoding.
-        .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CExif"]),
+        .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CExif", "CLCMS2", "CZlib"]),
         // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
         .target(name: "GalleryWeb", dependencies: [
             "GalleryCore", "GalleryCrypto", "ImageInspection", "CFastCGI",
@@ -86,7 +88,7 @@ let package = Package(
                     dependencies: ["GalleryEmbedded", "GalleryConformance"]),
         .testTarget(name: "GalleryAWSTests",
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
-        .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection"]),
+        .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
         .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded"]),
         .testTarget(name: "GalleryWorkerTests",
                     dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),

@@ -67,7 +67,8 @@ public enum Thumbnailer {
     /// Checks the file's type and header size again (an upload was checked, but the worker
     /// trusts nothing), refuses more than `maxPixels` before decoding anything, then decodes
     /// to the preview's size (a JPEG shrunk on load and filtered while it decodes), turns it
-    /// upright, and makes the thumbnail and placeholder from the preview.
+    /// upright, converts it to sRGB if it is tagged otherwise, and makes the thumbnail and
+    /// placeholder from the preview.
     /// Throws `GalleryError.invalid` for a file that is not a supported image or is corrupt,
     /// `.tooLarge` over the pixel limit, `.notFound` when the file cannot be opened.
     public static func make(file: URL, spec: ThumbnailSpec, maxPixels: Int) throws -> ThumbnailSet {
@@ -77,6 +78,8 @@ public enum Thumbnailer {
 
         let (preview, exif) = try previewImage(file: file, header: header, longestEdge: spec.previewSize)
         let upright = try exif.orientation.apply(to: preview)
+        // At the preview's size: a tenth of the pixels of a camera photo to convert.
+        ColourProfile.embedded(in: file, format: header.format)?.convertToSRGB(upright)
 
         let thumbnail = try downscaled(upright, longestEdge: spec.thumbnailSize)
         var placeholder: String?
