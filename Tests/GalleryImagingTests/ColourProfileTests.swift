@@ -11,11 +11,13 @@ final class ColourProfileTests: XCTestCase {
     // MARK: Profiles made for the tests (no test photo is tagged other than sRGB)
 
     /// Display P3: P3 primaries, D65 white, the sRGB tone curve.
-    static let displayP3: [UInt8] = {
+    static let displayP3 = rgbProfile(red: (0.680, 0.320), green: (0.265, 0.690), blue: (0.150, 0.060))
+
+    /// An RGB profile with these primaries (xy), D65 white and the sRGB tone curve.
+    static func rgbProfile(red: (Double, Double), green: (Double, Double), blue: (Double, Double)) -> [UInt8] {
         var white = cmsCIExyY(x: 0.3127, y: 0.3290, Y: 1)
-        var primaries = cmsCIExyYTRIPLE(Red: cmsCIExyY(x: 0.680, y: 0.320, Y: 1),
-                                        Green: cmsCIExyY(x: 0.265, y: 0.690, Y: 1),
-                                        Blue: cmsCIExyY(x: 0.150, y: 0.060, Y: 1))
+        var primaries = cmsCIExyYTRIPLE(Red: cmsCIExyY(x: red.0, y: red.1, Y: 1), Green: cmsCIExyY(x: green.0, y: green.1, Y: 1),
+                                        Blue: cmsCIExyY(x: blue.0, y: blue.1, Y: 1))
         let params: [cmsFloat64Number] = [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045]
         let curve = cmsBuildParametricToneCurve(nil, 4, params)
         defer { cmsFreeToneCurve(curve) }
@@ -23,7 +25,7 @@ final class ColourProfileTests: XCTestCase {
         let profile = cmsCreateRGBProfile(&white, &primaries, &curves)!
         defer { cmsCloseProfile(profile) }
         return save(profile)
-    }()
+    }
 
     static func save(_ profile: cmsHPROFILE) -> [UInt8] {
         var size: cmsUInt32Number = 0
@@ -97,17 +99,9 @@ final class ColourProfileTests: XCTestCase {
     /// sRGB in all but its bytes (primaries off by a thousandth, another name): the transform
     /// changes no colour by more than a level, so nothing is converted.
     func testAProfileThatActsAsSRGBChangesNothing() throws {
-        var white = cmsCIExyY(x: 0.3127, y: 0.3290, Y: 1)
-        var primaries = cmsCIExyYTRIPLE(Red: cmsCIExyY(x: 0.641, y: 0.330, Y: 1), Green: cmsCIExyY(x: 0.300, y: 0.601, Y: 1),
-                                        Blue: cmsCIExyY(x: 0.150, y: 0.061, Y: 1))
-        let params: [cmsFloat64Number] = [2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045]
-        let curve = cmsBuildParametricToneCurve(nil, 4, params)
-        defer { cmsFreeToneCurve(curve) }
-        var curves: [OpaquePointer?] = [curve, curve, curve]
-        let profile = cmsCreateRGBProfile(&white, &primaries, &curves)!
-        defer { cmsCloseProfile(profile) }
+        let almostSRGB = Self.rgbProfile(red: (0.641, 0.330), green: (0.300, 0.601), blue: (0.150, 0.061))
         let pixels = try image([(200, 100, 50)])
-        XCTAssertFalse(ColourProfile(bytes: Self.save(profile)).convertToSRGB(pixels))
+        XCTAssertFalse(ColourProfile(bytes: almostSRGB).convertToSRGB(pixels))
         XCTAssertEqual(rgb(pixels, 0), [200, 100, 50])
     }
 

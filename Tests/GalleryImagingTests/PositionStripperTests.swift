@@ -246,26 +246,6 @@ final class PositionStripperTests: XCTestCase {
         for k in 0 ..< 4 { out[4 + k] = UInt8(truncatingIfNeeded: riff >> (8 * UInt32(k))) }
         return out
     }
-
-    private func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let n = UInt32(data.count)
-        let typed = Array(type.utf8) + data
-        let crc = CRC32.of(typed)
-        return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + typed
-            + [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
-    }
-}
-
-/// PNG's chunk checksum (ISO 3309 CRC-32), to build test files libgd accepts.
-private enum CRC32 {
-    static func of(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0 ..< 8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
 }
 
 /// A small deterministic generator: the same corruptions on every run.
