@@ -361,6 +361,7 @@ def main():
     print(table)
     with open(os.path.join(args.out, "results.md"), "w") as fh:
         fh.write(table + "\n")
+    large = sets["large"][0]
     photo = next((f for f in large if "handwritten" in f), large[0])
     montage(photo, args.out, methods, os.path.join(args.out, "montage.png"))
     print("\nmontage: %s" % os.path.join(args.out, "montage.png"))

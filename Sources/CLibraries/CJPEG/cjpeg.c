@@ -130,8 +130,10 @@ static void cmyk_to_rgb(const JSAMPLE *in, int *out, unsigned width, int inverte
     }
 }
 
-/* Up to `count` output rows into `rows`, as gd pixels; returns how many. */
-static unsigned read_scanlines(cjpeg_decoder *d, int **rows, unsigned count, JSAMPARRAY cmyk) {
+/* Up to `count` output rows into `rows`, as gd pixels; returns how many. `opaque_byte` says
+ * the alpha byte must be 0 (libjpeg-turbo writes 0xFF there, which gd would read as
+ * transparent); the reducer ignores it, so rows it takes are left as they come. */
+static unsigned read_scanlines(cjpeg_decoder *d, int **rows, unsigned count, JSAMPARRAY cmyk, int opaque_byte) {
     j_decompress_ptr c = &d->cinfo;
     unsigned width = c->output_width, n;
     if (cmyk) {
@@ -140,8 +142,7 @@ static unsigned read_scanlines(cjpeg_decoder *d, int **rows, unsigned count, JSA
         for (unsigned i = 0; i < n; i++) cmyk_to_rgb(cmyk[i], rows[i], width, c->saw_Adobe_marker);
     } else {
         n = jpeg_read_scanlines(c, (JSAMPARRAY)rows, count);
-        /* libjpeg-turbo sets the X byte to 0xFF, which gd would read as transparent. */
-        for (unsigned i = 0; i < n; i++) {
+        for (unsigned i = 0; opaque_byte && i < n; i++) {
             int *row = rows[i];
             for (unsigned x = 0; x < width; x++) row[x] &= 0x00FFFFFF;
         }
@@ -158,10 +159,10 @@ int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned heigh
     if (width == source_width && height == c->output_height) {
         while (c->output_scanline < c->output_height) {
             unsigned first = c->output_scanline;
-            read_scanlines(d, rows + first, c->output_height - first, cmyk);
+            read_scanlines(d, rows + first, c->output_height - first, cmyk, 1);
         }
     } else {
-        if (!(d->reducer = lanczos_create(source_width, c->output_height, width, height, 1))) {
+        if (!(d->reducer = lanczos_create(source_width, c->output_height, width, height, LANCZOS_OPAQUE))) {
             snprintf(d->message, sizeof d->message, "cannot reduce %ux%u to %ux%u", source_width,
                      c->output_height, width, height);
             return -1;
@@ -171,7 +172,7 @@ int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned heigh
             unsigned n = 0;
             /* Two rows at a time: the reducer filters a pair with one set of instructions. */
             while (n < batch && c->output_scanline < c->output_height)
-                n += read_scanlines(d, (int **)scratch + n, batch - n, cmyk);
+                n += read_scanlines(d, (int **)scratch + n, batch - n, cmyk, 0);
             lanczos_push_rows(d->reducer, (const int *const *)scratch, n, rows);
         }
     }
@@ -182,7 +183,9 @@ int cjpeg_read_rows(cjpeg_decoder *d, int **rows, unsigned width, unsigned heigh
 
 int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source_height,
                       int **destination, unsigned width, unsigned height, int opaque) {
-    lanczos_reducer *reducer = lanczos_create(source_width, source_height, width, height, opaque);
+    if (opaque < 0 || opaque > 2) return -1;
+    lanczos_pixels pixels = opaque == 2 ? LANCZOS_OPAQUE_FLOAT : opaque ? LANCZOS_OPAQUE : LANCZOS_ALPHA;
+    lanczos_reducer *reducer = lanczos_create(source_width, source_height, width, height, pixels);
     if (!reducer) return -1;
     lanczos_push_rows(reducer, (const int *const *)source, source_height, destination);
     lanczos_destroy(reducer);

@@ -44,8 +44,10 @@ int cjpeg_read_rows(cjpeg_decoder *decoder, int **rows, unsigned width, unsigned
 
 /* The same Lanczos-3 reduction for rows already in memory (libgd's layout, alpha included,
  * filtered premultiplied): the thumbnail made from the preview, and images libgd decoded.
- * `opaque` promises every pixel's transparency is 0 (as this decoder writes them), which
- * skips premultiplying. Returns -1 when out of memory or the sizes are not a reduction. */
+ * `opaque` 1 promises every pixel's transparency is 0 (as this decoder writes them), which
+ * skips premultiplying and, on CPUs with AVX2, filters in fixed point as the decoder does;
+ * 2 is the same promise through the float loops every CPU has (so tests can compare);
+ * 0 is any transparency. Returns -1 when out of memory or the sizes are not a reduction. */
 int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source_height,
                       int **destination, unsigned width, unsigned height, int opaque);
 
