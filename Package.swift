@@ -30,6 +30,8 @@ let package = Package(
         systemLibrary("CGD", apt: "libgd-dev"),
         // libjpeg reports errors by longjmp, which must not cross Swift frames: a C shim.
         .target(name: "CJPEG", path: "Sources/CLibraries/CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        // libwebp's encoder fed from libgd's rows without libgd's per-pixel RGBA copy.
+        .target(name: "CWebP", path: "Sources/CLibraries/CWebP", linkerSettings: [.linkedLibrary("webp")]),
         systemLibrary("CExif", pkgConfig: "libexif", apt: "libexif-dev"),
         systemLibrary("CLCMS2", pkgConfig: "lcms2", apt: "liblcms2-dev"),
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
@@ -57,7 +59,7 @@ let package = Package(
         // with it without linking any image decoder.
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
         // Decoding, orientation, resampling, encoding.
-        .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CExif", "CLCMS2", "CZlib"]),
+        .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CWebP", "CExif", "CLCMS2", "CZlib"]),
         // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
         .target(name: "GalleryWeb", dependencies: [
             "GalleryCore", "GalleryCrypto", "ImageInspection", "CFastCGI",
