@@ -1,4 +1,5 @@
 import CGD
+import CJPEG
 import GalleryCore
 
 /// EXIF orientation: how the stored pixels must be turned to show the picture upright.
@@ -27,28 +28,15 @@ enum Orientation: Int, Sendable {
         case .flipped:
             gdImageFlipVertical(image.pointer)
             return image
-        case .rotatedLeft:  // 6: stored a quarter turn anticlockwise; turn it clockwise
-            return try rotate(image, clockwise: true)
-        case .rotatedRight:  // 8
-            return try rotate(image, clockwise: false)
-        case .transposed:  // 5: mirrored across the main diagonal
-            let turned = try rotate(image, clockwise: true)
-            gdImageFlipHorizontal(turned.pointer)
-            return turned
-        case .transversed:  // 7: mirrored across the other diagonal
-            let turned = try rotate(image, clockwise: true)
-            gdImageFlipVertical(turned.pointer)
-            return turned
+        case .transposed, .rotatedLeft, .transversed, .rotatedRight:  // 5–8
+            return try turned(image)
         }
     }
 
-    /// libgd turns anticlockwise for positive angles; multiples of 90° are exact pixel moves.
-    private func rotate(_ image: GDImage, clockwise: Bool) throws -> GDImage {
-        guard let turned = gdImageRotateInterpolated(image.pointer, clockwise ? 270 : 90, 0) else {
-            throw GalleryError.tooLarge("no memory to rotate a \(image.width)×\(image.height) image")
-        }
-        let result = GDImage(owning: turned)
-        result.keepAlpha()
+    /// Orientations 5–8 into a new image of swapped sides, in one pass over the pixels.
+    private func turned(_ image: GDImage) throws -> GDImage {
+        let result = try GDImage(width: image.height, height: image.width)
+        cjpeg_turn(image.rows, UInt32(image.width), UInt32(image.height), result.rows, Int32(rawValue))
         result.opaque = image.opaque
         return result
     }

@@ -51,4 +51,10 @@ int cjpeg_read_rows(cjpeg_decoder *decoder, int **rows, unsigned width, unsigned
 int cjpeg_reduce_rows(int *const *source, unsigned source_width, unsigned source_height,
                       int **destination, unsigned width, unsigned height, int opaque);
 
+/* Writes `source` (`height` rows of `width` libgd pixels) turned as EXIF orientation 5, 6, 7
+ * or 8 says, into `destination` (`width` rows of `height` pixels), in one pass (libgd's
+ * gdImageRotateInterpolated sets pixels one call at a time, and 5 and 7 would need a flip
+ * after it). The other orientations keep the axes: libgd flips those in place. */
+void cjpeg_turn(int *const *source, unsigned width, unsigned height, int **destination, int orientation);
+
 #endif
