@@ -75,7 +75,7 @@ extension GalleryApp {
         let isOwner = album.ownerID == c.user?.userID
         let page = try services.catalog.albumImages(albumID: album.id, cursor: c.request.query.first("cursor"),
                                                     limit: config.pageSize)
-        var tiles: [[String: Any]] = []
+        var tiles: [Tile] = []
         for image in page.items {
             if isOwner {
                 tiles.append(ImageView.tile(image))

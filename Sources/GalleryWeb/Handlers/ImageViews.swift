@@ -1,7 +1,8 @@
 import Foundation
 import GalleryCore
 
-/// How an image appears in templates. Built per render; values are escaped by Mustache.
+/// How an image appears in pages. Built per render; values are escaped by Mustache, or by
+/// `HTMLWriter` for the tiles.
 enum ImageView {
     /// Where a viewer reaches an image's page and bytes: directly, or through a share link
     /// (of the image, or of an album holding it).
@@ -11,34 +12,20 @@ enum ImageView {
         static func direct(_ id: String) -> Access { Access(page: "/images/\(id)", media: "/media/\(id)") }
     }
 
-    static func tile(_ image: ImageRecord) -> [String: Any] { tile(image, access: .direct(image.id)) }
+    static func tile(_ image: ImageRecord) -> Tile { tile(image, access: .direct(image.id)) }
 
-    static func tile(_ image: ImageRecord, access: Access) -> [String: Any] {
-        var tile: [String: Any] = [
-            "id": image.id,
-            "link": access.page,
-            "media": access.media,
-            "owner": image.ownerUsername,
-            "name": image.title.isEmpty ? image.originalFilename : image.title,
-            "ready": image.status == .ready && !image.encrypted,
-            "processing": image.status == .processing,
-            "failed": image.status == .failed,
-            "encrypted": image.encrypted,
-            "created": Formatting.timestamp(image.createdAt),
-            "createdISO": Formatting.machineTime(image.createdAt),
-        ]
-        if let d = image.derivatives {
-            tile["thumbWidth"] = d.thumbnail.width
-            tile["thumbHeight"] = d.thumbnail.height
-            if let placeholder = d.placeholder, isSafeDataURL(placeholder) { tile["placeholder"] = placeholder }
-        }
-        return tile
+    static func tile(_ image: ImageRecord, access: Access) -> Tile {
+        Tile(id: image.id, link: access.page, media: access.media, owner: image.ownerUsername,
+             name: image.title.isEmpty ? image.originalFilename : image.title, status: image.status,
+             encrypted: image.encrypted, createdAt: image.createdAt,
+             thumbnail: image.derivatives.map { ($0.thumbnail.width, $0.thumbnail.height) },
+             placeholder: image.derivatives?.placeholder.flatMap(SafeDataURL.init))
     }
 
     /// `owner`: the image owner's profile (their position choices).
     static func details(_ image: ImageRecord, viewer: Profile?, owner: Profile?, access: Access) -> [String: Any] {
         let isOwner = viewer?.userID == image.ownerID
-        var view = tile(image, access: access)
+        var view = tile(image, access: access).fields
         view["isOwner"] = isOwner
         view["filename"] = image.originalFilename
         view["title"] = image.title
@@ -76,16 +63,6 @@ enum ImageView {
         case nil: break
         }
         return view
-    }
-
-    /// Templates insert the placeholder unescaped (escaping a kilobyte of base64 per tile was
-    /// most of a feed page's render time), so only a base64 WebP data URL passes.
-    static func isSafeDataURL(_ url: String) -> Bool {
-        let prefix = "data:image/webp;base64,"
-        guard url.hasPrefix(prefix) else { return false }
-        return url.utf8.dropFirst(prefix.utf8.count).allSatisfy {
-            ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 47 || $0 == 61
-        }
     }
 
     static func label(_ visibility: Visibility) -> String {
@@ -142,9 +119,12 @@ extension GalleryApp {
             : try services.metadata.images(ownerID: user.userID, cursor: cursor, limit: config.pageSize)
         let albums = try services.catalog.albums(scope: .owner(user.userID), cursor: nil, limit: 100).items
         return c.page("gallery", title: "Your photos", [
-            "images": page.items.map(ImageView.tile),
+            "images": page.items.map { image -> Tile in
+                var tile = ImageView.tile(image)
+                tile.selectable = true
+                return tile
+            },
             "empty": page.items.isEmpty,
-            "selectable": true,
             "albums": albums.map { ["id": $0.id, "title": $0.title] },
             "hasAlbums": !albums.isEmpty,
             // Reload by itself while a thumbnail is being made (no script needed).
