@@ -6,43 +6,45 @@ import Foundation
 enum Formatting {
     /// "2026-11-21 10:23 UTC"
     static func timestamp(_ date: Date) -> String {
-        guard let t = UTCTime(date) else { return "" }
-        return ascii(capacity: 20) { out in
-            t.date(&out)
-            out.append(32)
-            two(t.hour, &out)
-            out.append(58)
-            two(t.minute, &out)
-            out.append(contentsOf: " UTC".utf8)
-        }
+        var out: [UInt8] = []
+        timestamp(date, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// RFC 3339, for `<time datetime=…>`: "2026-11-21T10:23:00Z"
     static func machineTime(_ date: Date) -> String {
-        guard let t = UTCTime(date) else { return "" }
-        return ascii(capacity: 20) { out in
-            t.date(&out)
-            out.append(84)  // T
-            two(t.hour, &out)
-            out.append(58)
-            two(t.minute, &out)
-            out.append(58)
-            two(t.second, &out)
-            out.append(90)  // Z
-        }
+        var out: [UInt8] = []
+        machineTime(date, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends nothing for a date without a four-digit year.
+    static func timestamp(_ date: Date, into out: inout [UInt8]) {
+        guard let t = UTCTime(date) else { return }
+        t.date(&out)
+        out.append(32)
+        two(t.hour, &out)
+        out.append(58)
+        two(t.minute, &out)
+        out.append(contentsOf: " UTC".utf8)
+    }
+
+    static func machineTime(_ date: Date, into out: inout [UInt8]) {
+        guard let t = UTCTime(date) else { return }
+        t.date(&out)
+        out.append(84)  // T
+        two(t.hour, &out)
+        out.append(58)
+        two(t.minute, &out)
+        out.append(58)
+        two(t.second, &out)
+        out.append(90)  // Z
     }
 
     static func bytes(_ count: Int) -> String {
         if count < 1024 { return "\(count) bytes" }
         if count < 1024 * 1024 { return String(format: "%.1f KB", Double(count) / 1024) }
         return String(format: "%.1f MB", Double(count) / (1024 * 1024))
-    }
-
-    private static func ascii(capacity: Int, _ build: (inout [UInt8]) -> Void) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(capacity)
-        build(&out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     fileprivate static func two(_ value: Int, _ out: inout [UInt8]) {

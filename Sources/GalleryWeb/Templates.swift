@@ -35,32 +35,23 @@ public final class Templates: @unchecked Sendable {
 
     /// Handlers put optionals in page data (`"error": error as Any`); Mustache would render a
     /// boxed `nil` as the text "nil" and open its section. Absent keys are what templates mean.
+    /// Casts only to concrete types: a cast to a protocol is a conformance lookup, which the
+    /// Swift runtime here often repeats in full (a scan of every conformance record).
     static func withoutNils(_ context: [String: Any]) -> [String: Any] {
         var clean: [String: Any] = [:]
         clean.reserveCapacity(context.count)
         for (key, value) in context {
-            if let optional = value as? OptionalValue {
-                guard let wrapped = optional.wrapped else { continue }
-                clean[key] = cleaned(wrapped)
-            } else {
-                clean[key] = cleaned(value)
-            }
+            // `as? Any?` sees through an Optional boxed in `Any` (and wraps anything else).
+            guard case .some(let wrapped?) = value as? Any? else { continue }
+            clean[key] = cleaned(wrapped)
         }
         return clean
     }
 
     private static func cleaned(_ value: Any) -> Any {
+        if value is [Tile] { return value }  // typed: nothing optional inside
         if let dictionary = value as? [String: Any] { return withoutNils(dictionary) }
         if let list = value as? [[String: Any]] { return list.map(withoutNils) }
         return value
     }
-}
-
-/// Lets `withoutNils` see through an `Optional` boxed in `Any`.
-private protocol OptionalValue {
-    var wrapped: Any? { get }
-}
-
-extension Optional: OptionalValue {
-    fileprivate var wrapped: Any? { map { $0 as Any } }
 }

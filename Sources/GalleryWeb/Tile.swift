@@ -5,9 +5,9 @@ import Mustache
 /// One photo in a tile grid (feed, gallery, album, search, tag and person pages). Typed, and
 /// rendered by `html` in Swift rather than by a Mustache partial: the engine's dynamic lookups
 /// and escaping of ~15 values per tile were nearly all of a feed page's render time.
-/// `templates/tiles.mustache` places the grid (`{{{.}}}` for each of `images`); templates can
-/// still read a tile's values by name (`child(named:)`), escaped as usual.
-struct Tile {
+/// `templates/tiles.mustache` places the grid (`{{{images}}}`); templates can still read a
+/// tile's values by name (`child(named:)`), escaped as usual.
+public struct Tile {
     var id: String
     /// The image's page and the base of its bytes (direct, or through a share link).
     var link: String
@@ -41,8 +41,7 @@ struct Tile {
 
     /// The tile's `<li>`: the markup `tiles.mustache` had, with every value escaped as the
     /// template escaped it, and the placeholder only as a checked data URL.
-    var html: String {
-        var out = HTMLWriter(capacity: 1024 + (placeholder?.value.utf8.count ?? 0))
+    func write(to out: inout HTMLWriter) {
         out.markup("  <li class=\"tile")
         if processing { out.markup(" processing") }
         if failed { out.markup(" failed") }
@@ -91,21 +90,30 @@ struct Tile {
         out.markup("\">")
         out.text(owner)
         out.markup("</a> · <time datetime=\"")
-        out.text(Formatting.machineTime(createdAt))
+        out.time(createdAt, machine: true)
         out.markup("\">")
-        out.text(Formatting.timestamp(createdAt))
+        out.time(createdAt, machine: false)
         out.markup("</time></span>\n  </li>\n")
-        return out.string
     }
+
+    /// Room for a tile's markup without its placeholder.
+    static let typicalSize = 1100
 }
 
-extension Tile: MustacheCustomRenderable, MustacheParent {
-    /// `{{{.}}}` in a section over tiles. (`{{.}}` would show the markup escaped: safe, and
-    /// visibly wrong.)
-    var renderText: String { html }
-    var isNull: Bool { false }
+/// `{{{images}}}`: the grid's tiles, rendered in one go. (`{{images}}` would show the markup
+/// escaped: safe, and visibly wrong. `{{#images}}…{{/images}}` still iterates the tiles.)
+extension Array: @retroactive MustacheCustomRenderable where Element == Tile {
+    public var renderText: String {
+        var out = HTMLWriter(capacity: reduce(0) { $0 + Tile.typicalSize + ($1.placeholder?.value.utf8.count ?? 0) })
+        for tile in self { tile.write(to: &out) }
+        return out.html
+    }
 
-    func child(named name: String) -> Any? {
+    public var isNull: Bool { false }
+}
+
+extension Tile: MustacheParent {
+    public func child(named name: String) -> Any? {
         switch name {
         case "id": return id
         case "link": return link

@@ -7,7 +7,7 @@ import XCTest
 import Glibc
 #endif
 
-/// The tile grid rendered in Swift (`Tile.html`) against the Mustache partial it replaced, the
+/// The tile grid rendered in Swift (`Tile.write`) against the Mustache partial it replaced, the
 /// hand-made UTC formatting against `gmtime_r`, and the placeholder check.
 final class TileTests: XCTestCase {
     /// `templates/tiles.mustache` before the grid was rendered in Swift: tiles as dictionaries,
@@ -89,7 +89,7 @@ final class TileTests: XCTestCase {
     }
 
     func testHostileValuesAreEscaped() {
-        let html = Self.tiles(selectable: true).map(\.html).joined()
+        let html = Self.tiles(selectable: true).renderText
         XCTAssertTrue(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;friends&quot;"))
         XCTAssertTrue(html.contains("My Holiday &lt;1&gt;.jpg"))
         XCTAssertTrue(html.contains("href=\"/u/o&#39;brien&amp;&lt;b&gt;\""))
