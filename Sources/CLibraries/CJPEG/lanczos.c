@@ -32,7 +32,7 @@ struct lanczos_reducer {
     int fixed;               /* opaque, on AVX2: the fixed-point loops of lanczos_avx2.c */
     taps *horizontal, *vertical;
     unsigned ring_rows;      /* the most source rows one destination row needs, plus one */
-    size_t stride;           /* pixels per ring row: dst_width rounded up to even (8 when fixed) */
+    size_t stride;           /* pixels per ring row: dst_width rounded up to even (to 8 when fixed) */
     size_t row_bytes;        /* bytes per ring row */
     v8f *source;             /* the current two source rows, as floats, pixel by pixel */
     char *ring;              /* ring_rows horizontally reduced rows: v4f, or 4 int16 when fixed */
