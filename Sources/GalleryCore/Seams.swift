@@ -27,6 +27,9 @@ public protocol MetadataStore: AnyObject, Sendable {
     func markImageReady(id: String, derivatives: ImageDerivatives) throws
     /// Sets status `failed` with a reason the owner sees. Throws `.notFound` if deleted.
     func markImageFailed(id: String, reason: String) throws
+    /// Back to `processing` without a failure reason, derivatives kept: its dead job was
+    /// requeued, so the owner sees it being tried again. Throws `.notFound` if deleted.
+    func markImageProcessing(id: String) throws
     /// Removes the record; returns it (nil if it was already gone) so the caller can delete blobs.
     @discardableResult
     func deleteImage(id: String) throws -> ImageRecord?

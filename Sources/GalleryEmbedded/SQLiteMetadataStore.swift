@@ -153,6 +153,13 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
+    public func markImageProcessing(id: String) throws {
+        let changed = try database.read {
+            try $0.run("UPDATE images SET status = 'processing', failure_reason = NULL WHERE id = ?", [id])
+        }
+        guard changed == 1 else { throw GalleryError.notFound }
+    }
+
     public func markImageFailed(id: String, reason: String) throws {
         let changed = try database.read {
             try $0.run("UPDATE images SET status = 'failed', failure_reason = ? WHERE id = ?", [reason, id])

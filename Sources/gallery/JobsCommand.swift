@@ -103,7 +103,8 @@ struct Jobs: ParsableCommand {
         }
 
         func run() throws {
-            let jobs = try Site.open().backends.jobs
+            let backends = try Site.open().backends
+            let jobs = backends.jobs
             var targets = ids
             if allDead {
                 var cursor: String?
@@ -118,6 +119,7 @@ struct Jobs: ParsableCommand {
                 do {
                     try jobs.requeue(id: id, now: Date())
                     print("requeued \(id)")
+                    try showRetried(jobs.job(id: id), metadata: backends.metadata)
                 } catch GalleryError.notFound {
                     note("gallery: job \(id) does not exist or is not dead")
                     failures += 1
@@ -125,6 +127,18 @@ struct Jobs: ParsableCommand {
             }
             if allDead { note("\(targets.count - failures) dead job(s) requeued") }
             if failures > 0 { throw ExitCode(1) }
+        }
+
+        /// A failed image whose thumbnail job is queued again shows as processing, not with
+        /// the old reason, until the worker is done with it.
+        private func showRetried(_ job: Job?, metadata: MetadataStore) throws {
+            guard let job, job.kind == .thumbnails,
+                  try metadata.image(id: job.imageID)?.status == .failed else { return }
+            do {
+                try metadata.markImageProcessing(id: job.imageID)
+            } catch GalleryError.notFound {
+                // Deleted meanwhile: the job finds it gone and ends.
+            }
         }
     }
 

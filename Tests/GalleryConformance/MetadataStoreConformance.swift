@@ -182,6 +182,10 @@ public final class MetadataStoreConformance {
         expected.status = .failed
         expected.failureReason = "The file is not a picture we can read."
         XCTAssertEqual(try store.image(id: "img1"), expected)
+
+        // Its job requeued: being tried again, the old reason gone.
+        try store.markImageProcessing(id: "img1")
+        XCTAssertEqual(try store.image(id: "img1"), image)
     }
 
     public func testMarkMissingImage() throws {
@@ -189,6 +193,7 @@ public final class MetadataStoreConformance {
                                            preview: Derivative(key: "p", width: 1, height: 1, byteSize: 1))
         assertThrows(.notFound) { try store.markImageReady(id: "gone", derivatives: derivatives) }
         assertThrows(.notFound) { try store.markImageFailed(id: "gone", reason: "x") }
+        assertThrows(.notFound) { try store.markImageProcessing(id: "gone") }
     }
 
     public func testDeleteImage() throws {

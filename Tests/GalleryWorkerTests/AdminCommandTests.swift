@@ -52,11 +52,16 @@ final class AdminCommandTests: XCTestCase {
         run = try gallery("jobs", "requeue", goodJob.id)
         XCTAssertEqual(run.status, 1)
         XCTAssert(run.err.contains("not dead"), run.err)
+        XCTAssertEqual(try site.metadata.image(id: poison.id)?.status, .failed)
         run = try gallery("jobs", "requeue", "--all-dead")
         XCTAssertEqual(run.status, 0, run.err)
         let requeued = try XCTUnwrap(site.jobs.job(id: dead.id))
         XCTAssertEqual(requeued.status, .queued)
         XCTAssertEqual(requeued.attempts, 0)
+        // Its image is being tried again: processing, the old reason gone.
+        let retried = try XCTUnwrap(site.metadata.image(id: poison.id))
+        XCTAssertEqual(retried.status, .processing)
+        XCTAssertNil(retried.failureReason)
 
         run = try gallery("thumbnails", "regenerate", good.id)
         XCTAssertEqual(run.status, 0, run.err)

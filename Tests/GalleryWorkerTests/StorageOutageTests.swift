@@ -143,6 +143,9 @@ final class FlakyMetadata: MetadataStore, @unchecked Sendable {
     func markImageReady(id: String, derivatives: ImageDerivatives) throws {
         try outage.check("markImageReady"); try base.markImageReady(id: id, derivatives: derivatives)
     }
+    func markImageProcessing(id: String) throws {
+        try outage.check("markImageProcessing"); try base.markImageProcessing(id: id)
+    }
     func markImageFailed(id: String, reason: String) throws {
         try outage.check("markImageFailed"); try base.markImageFailed(id: id, reason: reason)
     }

@@ -143,6 +143,13 @@ public final class DynamoMetadataStore: MetadataStore {
         }
     }
 
+    public func markImageProcessing(id: String) throws {
+        try replaceExisting(id) {
+            $0.status = .processing
+            $0.failureReason = nil
+        }
+    }
+
     public func markImageFailed(id: String, reason: String) throws {
         try replaceExisting(id) {
             $0.status = .failed
