@@ -15,51 +15,20 @@ struct ColourProfile {
 
     // MARK: Finding the profile
 
-    /// The profile embedded in the file, if any, complete and within `maxBytes`.
-    static func embedded(in file: URL, format: ImageFormat) -> ColourProfile? {
-        // Mapped: only the pages of the header segments are read.
-        guard let data = try? Data(contentsOf: file, options: .alwaysMapped) else { return nil } // unreadable: the decoder reports it
-        return embedded(in: data, format: format)
+    /// A profile, unless it is empty or larger than `maxBytes`.
+    init?(bytes: [UInt8]) {
+        guard !bytes.isEmpty, bytes.count <= Self.maxBytes else { return nil }
+        self.bytes = bytes
     }
 
+    /// The profile embedded in a PNG or WebP, if any (libjpeg-turbo finds a JPEG's, see
+    /// `JPEGDecoder`; GIF has none).
     static func embedded(in data: Data, format: ImageFormat) -> ColourProfile? {
-        let found: [UInt8]?
         switch format {
-        case .jpeg: found = jpeg(data)
-        case .png: found = png(data)
-        case .webp: found = webp(data)
-        case .gif: found = nil
+        case .png: return png(data).flatMap(ColourProfile.init(bytes:))
+        case .webp: return webp(data).flatMap(ColourProfile.init(bytes:))
+        case .jpeg, .gif: return nil
         }
-        guard let found, !found.isEmpty, found.count <= maxBytes else { return nil }
-        return ColourProfile(bytes: found)
-    }
-
-    private static let iccMarker = Array("ICC_PROFILE".utf8) + [0]
-
-    /// APP2 segments "ICC_PROFILE\0", sequence number (from 1), count, then a part of the
-    /// profile; parts are joined in sequence order and must all be there.
-    private static func jpeg(_ d: Data) -> [UInt8]? {
-        var parts: [Int: [UInt8]] = [:]
-        var expected = 0
-        var i = d.startIndex + 2
-        while i + 4 <= d.endIndex, d[i] == 0xFF {
-            let marker = d[i + 1]
-            if marker == 0xFF { i += 1; continue }
-            if marker == 0xDA || marker == 0xD9 { break }
-            let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
-            guard length >= 2, i + 2 + length <= d.endIndex else { return nil }
-            let payload = d[i + 4 ..< i + 2 + length]
-            if marker == 0xE2, payload.count > iccMarker.count + 2, payload.starts(with: iccMarker) {
-                let sequence = Int(payload[payload.startIndex + iccMarker.count])
-                let count = Int(payload[payload.startIndex + iccMarker.count + 1])
-                guard sequence >= 1, sequence <= count, expected == 0 || expected == count, parts[sequence] == nil else { return nil }
-                expected = count
-                parts[sequence] = Array(payload.dropFirst(iccMarker.count + 2))
-            }
-            i += 2 + length
-        }
-        guard expected > 0, parts.count == expected else { return nil }
-        return (1 ... expected).flatMap { parts[$0]! }
     }
 
     /// The `ICCP` chunk of an extended WebP.

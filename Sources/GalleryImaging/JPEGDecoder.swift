@@ -12,6 +12,8 @@ enum JPEGDecoder {
         var image: GDImage
         /// The APP1 EXIF block, "Exif\0\0" included.
         var exif: [UInt8]?
+        /// The embedded ICC profile.
+        var iccProfile: [UInt8]?
         var scaleDenominator: Int
     }
 
@@ -54,6 +56,7 @@ enum JPEGDecoder {
             throw GalleryError.invalid("corrupt JPEG: its headers disagree on its size")
         }
         let exif = info.exif.map { Array(UnsafeBufferPointer(start: $0, count: Int(info.exif_length))) }
+        let icc = info.icc.map { Array(UnsafeBufferPointer(start: $0, count: Int(info.icc_length))) }
 
         let denominator = scaleDenominator(width: header.width, height: header.height,
                                            minimumLongestEdge: filterHeadroom * max(width, height))
@@ -65,6 +68,6 @@ enum JPEGDecoder {
         let image = try GDImage(width: width, height: height)
         guard cjpeg_read_rows(decoder, image.rows, UInt32(width), UInt32(height)) == 0 else { throw failure() }
         image.opaque = true
-        return Decoded(image: image, exif: exif, scaleDenominator: denominator)
+        return Decoded(image: image, exif: exif, iccProfile: icc, scaleDenominator: denominator)
     }
 }

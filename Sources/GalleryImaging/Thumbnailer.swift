@@ -76,10 +76,10 @@ public enum Thumbnailer {
         let header = try ImageHeader.read(file: file)
         try header.checkPixelLimit(maxPixels)
 
-        let (preview, exif) = try previewImage(file: file, header: header, longestEdge: spec.previewSize)
+        let (preview, exif, profile) = try previewImage(file: file, header: header, longestEdge: spec.previewSize)
         let upright = try exif.orientation.apply(to: preview)
         // At the preview's size: a tenth of the pixels of a camera photo to convert.
-        ColourProfile.embedded(in: file, format: header.format)?.convertToSRGB(upright)
+        profile?.convertToSRGB(upright)
 
         let thumbnail = try downscaled(upright, longestEdge: spec.thumbnailSize)
         var placeholder: String?
@@ -93,18 +93,19 @@ public enum Thumbnailer {
                             placeholder: placeholder, metadata: exif.metadata)
     }
 
-    /// The preview-size image and the file's EXIF. For JPEG the decoder makes the preview
+    /// The preview-size image, the file's EXIF and colour profile. For JPEG the decoder makes the preview
     /// itself; other formats are decoded whole by libgd and resampled, the decoded image
     /// living only in here so that it is freed before anything is encoded.
     private static func previewImage(file: URL, header: ImageHeaderInfo,
-                                     longestEdge: Int) throws -> (GDImage, EXIFInfo) {
+                                     longestEdge: Int) throws -> (GDImage, EXIFInfo, ColourProfile?) {
         switch header.format {
         case .jpeg:
             // The stored size, not a DCT-scaled one, decides the preview's size, so that the
             // scaled decode's rounding never changes it.
             let (width, height) = fitted(width: header.width, height: header.height, longestEdge: longestEdge)
             let decoded = try JPEGDecoder.decode(file: file, header: header, width: width, height: height)
-            return (decoded.image, decoded.exif.map(EXIFReader.read) ?? EXIFInfo())
+            return (decoded.image, decoded.exif.map(EXIFReader.read) ?? EXIFInfo(),
+                    decoded.iccProfile.flatMap(ColourProfile.init(bytes:)))
         case .png, .gif, .webp:
             let data: Data
             do {
@@ -114,7 +115,7 @@ public enum Thumbnailer {
             }
             let decoded = try GDDecoder.decode(data, header: header)  // a GIF's frame may be smaller than its screen
             let exif = EmbeddedEXIF.find(in: data, format: header.format).map(EXIFReader.read) ?? EXIFInfo()
-            return (try downscaled(decoded, longestEdge: longestEdge), exif)
+            return (try downscaled(decoded, longestEdge: longestEdge), exif, ColourProfile.embedded(in: data, format: header.format))
         }
     }
 

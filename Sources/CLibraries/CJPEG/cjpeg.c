@@ -14,6 +14,7 @@ struct cjpeg_decoder {
     int max_scans;
     int cmyk;                              /* output is CMYK, converted here */
     lanczos_reducer *reducer;              /* malloc'd: freed by cjpeg_destroy even after a longjmp */
+    JOCTET *icc;                           /* malloc'd by jpeg_read_icc_profile; freed by cjpeg_destroy */
     char message[JMSG_LENGTH_MAX + 64];
 };
 
@@ -59,6 +60,7 @@ cjpeg_decoder *cjpeg_create(FILE *file, int max_scans) {
 void cjpeg_destroy(cjpeg_decoder *d) {
     if (!d) return;
     lanczos_destroy(d->reducer);
+    free(d->icc);
     jpeg_destroy_decompress(&d->cinfo);
     free(d);
 }
@@ -68,6 +70,7 @@ const char *cjpeg_error(const cjpeg_decoder *d) { return d->message; }
 int cjpeg_read_header(cjpeg_decoder *d, cjpeg_header *h) {
     if (setjmp(d->jump)) return -1;
     jpeg_save_markers(&d->cinfo, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_save_markers(&d->cinfo, JPEG_APP0 + 2, 0xFFFF);   /* ICC profile, possibly in parts */
     jpeg_read_header(&d->cinfo, TRUE);
     memset(h, 0, sizeof *h);
     h->width = d->cinfo.image_width;
@@ -80,6 +83,12 @@ int cjpeg_read_header(cjpeg_decoder *d, cjpeg_header *h) {
             h->exif_length = m->data_length;
             break;
         }
+    }
+    /* libjpeg-turbo joins the parts in sequence order; an incomplete set gives no profile. */
+    unsigned int icc_length = 0;
+    if (jpeg_read_icc_profile(&d->cinfo, &d->icc, &icc_length)) {
+        h->icc = d->icc;
+        h->icc_length = icc_length;
     }
     return 0;
 }

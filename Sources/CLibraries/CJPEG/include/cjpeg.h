@@ -15,6 +15,9 @@ typedef struct {
     const unsigned char *exif;     /* the APP1 payload starting "Exif\0\0", or NULL; valid until
                                       the decoder is destroyed or started */
     unsigned exif_length;
+    const unsigned char *icc;      /* the embedded ICC profile, joined from its APP2 parts, or
+                                      NULL; valid until the decoder is destroyed */
+    unsigned icc_length;
 } cjpeg_header;
 
 /* A decoder reading `file` (which stays the caller's to close). A progressive JPEG with more
