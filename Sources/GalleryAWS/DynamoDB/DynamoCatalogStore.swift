@@ -290,17 +290,7 @@ public final class DynamoCatalogStore: CatalogStore {
                                              "Key": AlbumItem.membershipKey(album: album.id, image: cover).json,
                                              "ConditionExpression": "attribute_exists(albumID)"]])
         }
-        try call {
-            do {
-                try db.transactWrite(items)
-            } catch let canceled as TransactionCanceled {
-                if canceled.reasons.first == "ConditionalCheckFailed" { throw GalleryError.notFound }
-                if canceled.reasons.count == 2, canceled.reasons[1] == "ConditionalCheckFailed" {
-                    throw GalleryError.invalid("The cover must be a photo of the album.")
-                }
-                throw canceled.error.unavailable
-            }
-        }
+        try updateCheckingReference(items, refused: "The cover must be a photo of the album.")
     }
 
     /// The album item goes first (no page shows it, no photo can join it), then its
@@ -409,6 +399,22 @@ public final class DynamoCatalogStore: CatalogStore {
         return ids.filter { seen.insert($0).inserted }
     }
 
+    /// An update (the first item) and, if present, a check on the photo it refers to (the
+    /// second): the item gone is `.notFound`, the check failing `.invalid(refused)`.
+    private func updateCheckingReference(_ items: [[String: Any]], refused: String) throws {
+        try call {
+            do {
+                try db.transactWrite(items)
+            } catch let canceled as TransactionCanceled {
+                if canceled.reasons.first == "ConditionalCheckFailed" { throw GalleryError.notFound }
+                if canceled.reasons.count == 2, canceled.reasons[1] == "ConditionalCheckFailed" {
+                    throw GalleryError.invalid(refused)
+                }
+                throw canceled.error.unavailable
+            }
+        }
+    }
+
     // MARK: Profiles and accounts
 
     /// The avatar must be a photo of the user (`.invalid`), checked in the same transaction.
@@ -434,17 +440,7 @@ public final class DynamoCatalogStore: CatalogStore {
                                              "ConditionExpression": "ownerID = :owner",
                                              "ExpressionAttributeValues": [":owner": AttributeValue.s(p.userID)].json]])
         }
-        try call {
-            do {
-                try db.transactWrite(items)
-            } catch let canceled as TransactionCanceled {
-                if canceled.reasons.first == "ConditionalCheckFailed" { throw GalleryError.notFound }
-                if canceled.reasons.count == 2, canceled.reasons[1] == "ConditionalCheckFailed" {
-                    throw GalleryError.invalid("The avatar must be one of your photos.")
-                }
-                throw canceled.error.unavailable
-            }
-        }
+        try updateCheckingReference(items, refused: "The avatar must be one of your photos.")
     }
 
     /// The tombstone (the first time is kept), the sessions, then every photo and album
