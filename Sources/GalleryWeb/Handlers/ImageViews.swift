@@ -48,13 +48,7 @@ enum ImageView {
             view["previewWidth"] = d.preview.width
             view["previewHeight"] = d.preview.height
             if let m = d.metadata {
-                let label: String?
-                switch (PositionPrivacy.showsPosition(viewerIsOwner: isOwner, owner: owner), isOwner) {
-                case (false, _): label = nil
-                case (true, false): label = "Position"
-                case (true, true): label = owner?.sharePosition == true ? "Position (shared, see your profile)" : "Position (only you see this)"
-                }
-                view["exif"] = exif(m, position: label)
+                view["exif"] = exif(m, position: PositionPrivacy.positionLabel(viewerIsOwner: isOwner, owner: owner))
             }
         }
         switch PositionPrivacy.original(of: image, viewerIsOwner: isOwner, owner: owner) {

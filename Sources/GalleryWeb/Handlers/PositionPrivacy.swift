@@ -4,8 +4,11 @@ import GalleryCore
 /// shares it (`Profile.sharePosition`), and download the original without it unless the owner
 /// allows it (`Profile.stripPositionForOthers`, on by default).
 enum PositionPrivacy {
-    static func showsPosition(viewerIsOwner: Bool, owner: Profile?) -> Bool {
-        viewerIsOwner || owner?.sharePosition == true
+    /// How the position is labelled for the viewer, or nil when they must not see it.
+    static func positionLabel(viewerIsOwner: Bool, owner: Profile?) -> String? {
+        let shared = owner?.sharePosition == true
+        if viewerIsOwner { return shared ? "Position (shared, see your profile)" : "Position (only you see this)" }
+        return shared ? "Position" : nil
     }
 
     /// What the viewer downloads as the original; nil when nothing may be given to them. An
