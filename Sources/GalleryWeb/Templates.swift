@@ -1,4 +1,5 @@
 import Foundation
+import GalleryHTTP
 import Mustache
 
 /// The Mustache templates, parsed once at start-up. HTML escaping is on for every `{{value}}`;

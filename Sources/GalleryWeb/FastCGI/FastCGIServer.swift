@@ -1,5 +1,6 @@
 import CFastCGI
 import Foundation
+import GalleryHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -108,7 +109,7 @@ public final class FastCGIServer {
             }
         }
         let body = FastCGIBody(stream: request.in)
-        let response = handler(Request(params: params, body: body))
+        let response = handler(CGIParameters.request(params, body: body))
         body.drain()  // libfcgi needs stdin consumed before it can finish the request cleanly
         return response
     }
