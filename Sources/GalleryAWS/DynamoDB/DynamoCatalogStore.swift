@@ -224,19 +224,8 @@ public final class DynamoCatalogStore: CatalogStore {
         var fresh = album
         fresh.imageCount = 0
         try call {
-            do {
-                try db.transactWrite([
-                    ["Put": ["TableName": tables.albums, "Item": AlbumItem.encode(fresh).json,
-                             "ConditionExpression": "attribute_not_exists(id)"]],
-                    writer.usageChange(album.ownerID, albums: 1),
-                    ["ConditionCheck": ["TableName": tables.profiles, "Key": ProfileItem.key(album.ownerID).json,
-                                        "ConditionExpression": "attribute_not_exists(deletedAt)"]],
-                ])
-            } catch let canceled as TransactionCanceled {
-                if canceled.reasons.first == "ConditionalCheckFailed" { throw GalleryError.conflict("An album with this id exists.") }
-                if canceled.reasons.count == 3, canceled.reasons[2] == "ConditionalCheckFailed" { throw GalleryError.notFound }
-                throw canceled.error.unavailable
-            }
+            try writer.putOwned(AlbumItem.encode(fresh), into: tables.albums, owner: album.ownerID,
+                                usage: writer.usageChange(album.ownerID, albums: 1), what: "An album")
         }
     }
 
