@@ -108,5 +108,5 @@ let package = Package(
         .testTarget(name: "GalleryWorkerTests",
                     dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

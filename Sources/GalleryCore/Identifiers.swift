@@ -38,3 +38,10 @@ public enum Identifiers {
         }
     }
 }
+
+extension String {
+    /// The text of a NUL-terminated C buffer (stops at the first NUL, or at the end).
+    public init(cBuffer: [CChar]) {
+        self.init(decoding: cBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

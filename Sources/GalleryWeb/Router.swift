@@ -44,10 +44,10 @@ struct RouteParameters {
 /// Method + path patterns → handlers. Patterns are split once at start-up; a `:name` segment
 /// matches any one segment and is handed to the handler by name. Matching walks the routes of
 /// the request's first segment only, so the table's size costs nothing per request.
-struct Router {
-    typealias Handler = (Context, RouteParameters) throws -> Response
+struct Router: Sendable {
+    typealias Handler = @Sendable (Context, RouteParameters) throws -> Response
 
-    private struct Route {
+    private struct Route: Sendable {
         let method: String
         let pattern: String
         let segments: [Substring]

@@ -49,7 +49,7 @@ struct EnvironmentFault: Error, CustomStringConvertible {
 
 /// One slot: claims a job and carries it through. `WorkerPool` runs one per configured slot on
 /// its own thread; tests may drive one directly with `runOnce()`.
-public final class Worker: @unchecked Sendable {
+public final class Worker: Sendable {
     /// "<host>:<pid>:<slot>:<random>", unique per slot and process lifetime.
     public let owner: String
     private let context: WorkerContext
@@ -65,7 +65,7 @@ public final class Worker: @unchecked Sendable {
     private static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown-host" }
-        return String(cString: buffer)
+        return String(cBuffer: buffer)
     }()
 
     /// Claims one job, if any, and processes it to an outcome.

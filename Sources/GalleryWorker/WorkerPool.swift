@@ -26,7 +26,7 @@ public struct ShutdownSummary: Equatable, Sendable {
 /// The claim loop of one worker process: `settings.slots` threads, each claiming and
 /// processing one job at a time, one heartbeat thread keeping their leases, and optionally a
 /// watcher that wakes idle slots when the job table's file changes.
-public final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var is guarded by `condition`
     private let context: WorkerContext
     private let workers: [Worker]
     private let condition = NSCondition()

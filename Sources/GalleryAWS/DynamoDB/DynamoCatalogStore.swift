@@ -548,7 +548,7 @@ public final class DynamoCatalogStore: CatalogStore {
 }
 
 /// The errors of concurrent calls.
-private final class FailureLog: @unchecked Sendable {
+private final class FailureLog: @unchecked Sendable {  // @unchecked: `errors` is guarded by `lock`
     private let lock = NSLock()
     private var errors: [Error] = []
     func add(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }

@@ -29,7 +29,7 @@ final class UploadWriter {
         }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // best effort: only matters if a child is ever spawned
         self.fd = fd
-        url = URL(fileURLWithPath: String(cString: template))
+        url = URL(fileURLWithPath: String(cBuffer: template))
         buffer.reserveCapacity(Self.bufferSize)
     }
 
