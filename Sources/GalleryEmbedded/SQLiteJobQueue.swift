@@ -16,14 +16,16 @@ public final class SQLiteJobQueue: JobQueue {
 
     @discardableResult
     public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        try database.read { try Self.insert(subject, availableAt: availableAt, $0) }
+    }
+
+    /// A queued job, inside the caller's transaction if there is one.
+    static func insert(_ subject: JobSubject, availableAt: Date, _ db: SQLiteConnection) throws -> Job {
         let now = Date()
-        let id = Identifiers.make(now: now)
-        let job = try database.read {
-            try $0.queryFirst("""
-                INSERT INTO jobs (id, image_id, kind, status, attempts, available_at, created_at, updated_at, version)
-                VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, 1) RETURNING \(Self.columns)
-                """, [id, subject.id, subject.kind.rawValue, availableAt, now, now], Self.job)
-        }
+        let job = try db.queryFirst("""
+            INSERT INTO jobs (id, image_id, kind, status, attempts, available_at, created_at, updated_at, version)
+            VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, 1) RETURNING \(Self.columns)
+            """, [Identifiers.make(now: now), subject.id, subject.kind.rawValue, availableAt, now, now], Self.job)
         guard let job else { throw GalleryError.unavailable("sqlite: enqueue returned no row") }
         return job
     }

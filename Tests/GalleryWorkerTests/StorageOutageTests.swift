@@ -162,4 +162,7 @@ final class FlakyMetadata: MetadataStore, @unchecked Sendable {
         try base.images(ownerID: ownerID, cursor: cursor, limit: limit)
     }
     func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord> { try base.publicFeed(cursor: cursor, limit: limit) }
+    func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        try base.processingImages(createdBefore: createdBefore, cursor: cursor, limit: limit)
+    }
 }

@@ -9,7 +9,7 @@ import GalleryCore
 /// Heartbeat, complete, fail and release are conditioned on owner and version (fencing).
 public final class DynamoJobQueue: JobQueue {
     private let db: DynamoDB
-    private let tables: DynamoTables
+    let tables: DynamoTables
     public let shards: Int
     /// Done jobs stay listable this long, then DynamoDB's TTL removes them.
     public let doneRetention: TimeInterval
@@ -31,6 +31,17 @@ public final class DynamoJobQueue: JobQueue {
 
     @discardableResult
     public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        let (job, item) = newJob(subject, availableAt: availableAt)
+        do {
+            try db.putItem(tables.jobs, item, condition: Expression(text: "attribute_not_exists(id)"))
+        } catch {
+            throw error.asGalleryError
+        }
+        return job
+    }
+
+    /// A queued job and its item (`DynamoImageIntake` puts it in the image's own transaction).
+    func newJob(_ subject: JobSubject, availableAt: Date) -> (Job, item: DynamoItem) {
         let created = DynamoTime.date(milliseconds: DynamoTime.milliseconds(Date()))
         let job = Job(id: Identifiers.make(now: created), subject: subject, status: .queued, leaseOwner: nil,
                       leaseUntil: nil, attempts: 0, availableAt: DynamoTime.date(milliseconds: DynamoTime.milliseconds(availableAt)),
@@ -41,12 +52,7 @@ public final class DynamoJobQueue: JobQueue {
         item["queue"] = .s(JobItem.queue(shard))
         item["due"] = .milliseconds(job.availableAt)
         item["statusKey"] = .s(JobItem.statusKey(.queued, shard))
-        do {
-            try db.putItem(tables.jobs, item, condition: Expression(text: "attribute_not_exists(id)"))
-        } catch {
-            throw error.asGalleryError
-        }
-        return job
+        return (job, item)
     }
 
     public func claim(owner: String, lease: TimeInterval, now: Date) throws -> Job? {
