@@ -1,7 +1,9 @@
 import Foundation
 import GalleryCore
 import GalleryCrypto
+import GalleryMetrics
 import Logging
+import Metrics
 
 /// The seams the handlers use. Handlers never see a backend type.
 public struct Services {
@@ -36,10 +38,14 @@ public final class GalleryApp: @unchecked Sendable {
     let csrf: CSRFProtection
     let sessions: SessionManager
     let logger: Logger
+    let metrics: WebMetrics
     private var router = Router()
 
+    /// `metrics` is the registry /metrics shows (none: /metrics is 404); what the app counts
+    /// goes to `metricsFactory`, the process's backend unless a test gives its own.
     public init(services: Services, config: Configuration, templates: Templates, secretKey: [UInt8],
-                logger: Logger = Logger(label: "gallery.web")) {
+                logger: Logger = Logger(label: "gallery.web"), metrics: MetricsExposition? = nil,
+                metricsFactory: MetricsFactory = MetricsSystem.factory) {
         self.services = services
         self.config = config
         self.templates = templates
@@ -47,25 +53,30 @@ public final class GalleryApp: @unchecked Sendable {
         self.sessions = SessionManager(store: services.metadata, idle: config.sessionIdle,
                                        absolute: config.sessionMax)
         self.logger = logger
+        self.metrics = WebMetrics(factory: metricsFactory, exposition: metrics)
         router = routes()
     }
 
     public func handle(_ request: Request) -> Response {
+        let started = ContinuousClock.now
         let context = Context(request: request, app: self)
+        let match = router.match(method: request.method, path: request.path)
         var response: Response
         do {
             try context.loadSession()
-            response = try route(context)
+            response = try route(context, match)
         } catch {
             response = errorResponse(error, context: context)
         }
         for cookie in context.setCookies { response.addHeader("Set-Cookie", cookie) }
+        metrics.record(request, route: match.routeLabel, status: response.status,
+                       elapsed: ContinuousClock.now - started, upload: context.upload)
         return response
     }
 
-    private func route(_ c: Context) throws -> Response {
-        switch router.match(method: c.request.method, path: c.request.path) {
-        case .found(let handler, let values):
+    private func route(_ c: Context, _ match: Router.Match) throws -> Response {
+        switch match {
+        case .found(let handler, let values, _):
             return try handler(c, values)
         case .wrongMethod:
             throw PageError(status: 405, title: "Method not allowed",

@@ -6,6 +6,7 @@ struct Router {
 
     private struct Route {
         let method: String
+        let pattern: String
         let segments: [Substring]
         let handler: Handler
     }
@@ -15,20 +16,22 @@ struct Router {
     /// `pattern` like "/images/:id/delete"; GET routes answer HEAD too.
     mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
         let segments = pattern.split(separator: "/")
-        routes[segments.first ?? "", default: []].append(Route(method: method, segments: segments, handler: handler))
+        routes[segments.first ?? "", default: []].append(Route(method: method, pattern: pattern, segments: segments,
+                                                               handler: handler))
     }
 
+    /// `pattern` is the route's, never the path: it names the route in metrics.
     enum Match {
-        case found(Handler, [String])
+        case found(Handler, [String], pattern: String)
         /// The path exists, but not for this method (→ 405).
-        case wrongMethod
+        case wrongMethod(pattern: String)
         case notFound
     }
 
     func match(method: String, path: String) -> Match {
         let parts = path.split(separator: "/")
         let key = parts.first ?? ""
-        var pathExists = false
+        var existing: String?
         for route in (routes[key] ?? []) + (routes[":"] ?? []) where route.segments.count == parts.count {
             var values: [String] = []
             var matches = true
@@ -36,11 +39,11 @@ struct Router {
                 if pattern.first == ":" { values.append(String(part)) } else if pattern != part { matches = false; break }
             }
             guard matches else { continue }
-            pathExists = true
+            existing = route.pattern
             if route.method == method || (route.method == "GET" && method == "HEAD") {
-                return .found(route.handler, values)
+                return .found(route.handler, values, pattern: route.pattern)
             }
         }
-        return pathExists ? .wrongMethod : .notFound
+        return existing.map { .wrongMethod(pattern: $0) } ?? .notFound
     }
 }

@@ -6,11 +6,7 @@ extension GalleryApp {
         var r = Router()
         r.add("GET", "/") { c, _ in try self.feedPage(c) }
         r.add("GET", "/healthz") { _, _ in .text("ok\n") }
-        // Queue depth for autoscaling on backlog; nginx lets only loopback reach it.
-        r.add("GET", "/metrics") { _, _ in
-            .text(try self.services.jobs.depth(now: Date()).prometheusText(now: Date()),
-                  contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
+        r.add("GET", "/metrics") { c, _ in try self.metricsPage(c) }
 
         r.add("GET", "/register") { c, _ in self.registerPage(c) }
         r.add("POST", "/register") { c, _ in try self.register(c) }

@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import GalleryCore
 import Logging
 
@@ -33,9 +34,10 @@ final class WorkerContext: @unchecked Sendable {
     let logger: Logger
     let heartbeater: Heartbeater
     let thumbnailer: IsolatedThumbnailer
+    let metrics: WorkerMetrics
 
     init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore?,
-         settings: WorkerSettings, logger: Logger) {
+         settings: WorkerSettings, logger: Logger, metricsFactory: MetricsFactory) {
         self.metadata = metadata
         self.jobs = jobs
         self.blobs = blobs
@@ -43,7 +45,8 @@ final class WorkerContext: @unchecked Sendable {
         self.settings = settings
         self.logger = logger
         heartbeater = Heartbeater(interval: settings.heartbeatInterval, logger: logger)
-        thumbnailer = IsolatedThumbnailer(settings: settings.thumbnails, isolation: settings.isolation)
+        metrics = WorkerMetrics(factory: metricsFactory)
+        thumbnailer = IsolatedThumbnailer(settings: settings.thumbnails, isolation: settings.isolation, metrics: metrics)
     }
 }
 
@@ -79,10 +82,14 @@ public final class Worker: @unchecked Sendable {
         do {
             job = try context.jobs.claim(owner: owner, lease: context.settings.lease, now: Date())
         } catch {
+            context.metrics.claimFailed()
             return .storageUnavailable("\(error)")
         }
         guard let job else { return .idle }
-        return process(job)
+        let started = ContinuousClock.now
+        let outcome = process(job)
+        context.metrics.jobFinished(job.kind, outcome, after: ContinuousClock.now - started)
+        return outcome
     }
 
     private func process(_ job: Job) -> WorkOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import GalleryCore
 import Logging
 
@@ -37,11 +38,13 @@ public final class WorkerPool: @unchecked Sendable {
     private var watcher: FileChangeWatcher?
 
     /// `catalog` is needed for account removal jobs; without it they fail (and end dead, for an
-    /// operator to requeue once the worker is configured).
+    /// operator to requeue once the worker is configured). What the pool counts goes to
+    /// `metricsFactory`, the process's backend unless a test gives its own.
     public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore? = nil,
-                settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
+                settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker"),
+                metricsFactory: MetricsFactory = MetricsSystem.factory) {
         let context = WorkerContext(metadata: metadata, jobs: jobs, blobs: blobs, catalog: catalog,
-                                    settings: settings, logger: logger)
+                                    settings: settings, logger: logger, metricsFactory: metricsFactory)
         self.context = context
         workers = (0..<settings.slots).map { Worker(context: context, slot: $0) }
     }

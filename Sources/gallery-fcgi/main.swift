@@ -7,12 +7,13 @@ import GalleryWeb
 do {
     let (config, environment) = try Bootstrap.configuration()
     let logger = Bootstrap.logging(config, label: "gallery.fcgi")
+    let metrics = Bootstrap.metrics()
     let backends = try Bootstrap.backends(config, environment: environment)
     let app = GalleryApp(
         services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
                            identity: backends.identity, catalog: backends.catalog),
         config: config, templates: try Templates(directory: config.templatesDirectory),
-        secretKey: try Bootstrap.secretKey(config))
+        secretKey: try Bootstrap.secretKey(config), metrics: metrics)
     let server = FastCGIServer(listen: config.listen, threads: config.threads, handler: app.handle)
     try server.run {
         logger.info("listening on \(config.listen) with \(config.threads) threads, backend \(config.backend.rawValue)")

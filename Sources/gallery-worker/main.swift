@@ -33,6 +33,8 @@ do {
     exit(1)
 }
 let logger = Bootstrap.logging(config, label: "gallery.worker")
+// No port: the figures go to a file for node_exporter's textfile collector (see README).
+let (_, metricsFile) = Bootstrap.workerMetrics(config, logger: logger)
 let backends: Backends
 do {
     backends = try Bootstrap.backends(config, environment: environment)
@@ -45,8 +47,19 @@ do {
 let settings = WorkerSettings(configuration: config, childExecutable: URL(fileURLWithPath: "/proc/self/exe"))
 let pool = WorkerPool(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs, catalog: backends.catalog,
                       settings: settings, logger: logger)
+do {
+    try metricsFile?.start()
+} catch {
+    logger.critical("cannot write the metrics file", metadata: ["file": "\(config.workerMetricsFile?.path ?? "")", "error": "\(error)"])
+    exit(1)
+}
 pool.start()
 let signal = TerminationSignals.wait()
 logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")
 pool.shutdown()
+do {
+    try metricsFile?.stop()
+} catch {
+    logger.error("cannot write the final metrics", metadata: ["error": "\(error)"])
+}
 exit(0)

@@ -54,6 +54,7 @@ extension GalleryApp {
             throw error
         }
         defer { for file in parsed.files { try? FileManager.default.removeItem(at: file.file) } }  // temp files only
+        c.upload = UploadTally(received: parsed.files.map(\.byteSize))
         try c.checkCSRF(parsed.fields)
         guard !parsed.files.isEmpty else {
             return try uploadPage(c, errors: ["Choose at least one photo."], status: 400)
@@ -106,6 +107,7 @@ extension GalleryApp {
             throw error
         }
         logger.info("user \(user.userID) uploaded \(stored.count) image(s), \(duplicates.count) duplicate(s)")
+        c.upload?.stored = stored.map(\.image.byteSize)
         if !encrypt && duplicates.isEmpty { return .redirect("/gallery") }
         return c.page("upload-result", title: encrypt ? "Your keys" : "Uploaded", [
             "encrypted": encrypt,

@@ -1,0 +1,21 @@
+import Foundation
+import GalleryCore
+import GalleryMetrics
+
+extension GalleryApp {
+    /// GET /metrics: this responder's figures, with the queue's depth read now. nginx lets
+    /// only loopback reach it; the responder checks the peer too, because a path nginx does
+    /// not match as `/metrics` (a trailing slash) would reach this route through `location /`.
+    func metricsPage(_ c: Context) throws -> Response {
+        guard Self.isLoopback(c.request.params["REMOTE_ADDR"]), let exposition = metrics.exposition else {
+            throw GalleryError.notFound
+        }
+        let now = Date()
+        metrics.depth.record(try services.jobs.depth(now: now), now: now)
+        return .text(exposition.prometheusText(), contentType: PrometheusText.contentType)
+    }
+
+    static func isLoopback(_ address: String?) -> Bool {
+        address == "127.0.0.1" || address == "::1"
+    }
+}
