@@ -1,6 +1,8 @@
+import CoreMetrics
 import Foundation
 import GalleryCore
 import GalleryEmbedded
+import GalleryMetrics
 @testable import GalleryWeb
 
 /// The web app in-process on a real SQLite file and blob directory.
@@ -20,7 +22,9 @@ final class TestServer {
         return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
     }
 
-    init(environment: [String: String] = [:]) throws {
+    /// `metrics`: what /metrics shows; `metricsFactory`: where the app records.
+    init(environment: [String: String] = [:], metrics: MetricsExposition? = nil,
+         metricsFactory: MetricsFactory = MetricsSystem.factory) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-web-\(UUID().uuidString)")
         var env = ["GALLERY_DATA_DIR": directory.path,
                    "GALLERY_TEMPLATES": Self.repoRoot.appendingPathComponent("templates").path]
@@ -39,7 +43,7 @@ final class TestServer {
                             catalog: SQLiteCatalogStore(database: database))
         app = GalleryApp(services: services, config: config,
                          templates: try Templates(directory: config.templatesDirectory),
-                         secretKey: Array(repeating: 7, count: 32))
+                         secretKey: Array(repeating: 7, count: 32), metrics: metrics, metricsFactory: metricsFactory)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
