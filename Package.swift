@@ -66,7 +66,8 @@ let package = Package(
         .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CWebP", "CExif", "CLCMS2", "CZlib"]),
         // Metric families more than one front end emits (queue depth), and the seam through
         // which an executable hands its metrics backend's text to /metrics.
-        .target(name: "GalleryMetrics", dependencies: ["GalleryCore", logging, metrics]),
+        .target(name: "GalleryMetrics", dependencies: ["GalleryCore", logging, metrics],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
         // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
         .target(name: "GalleryWeb", dependencies: [
             "GalleryCore", "GalleryCrypto", "GalleryMetrics", "ImageInspection", "CFastCGI",
