@@ -43,16 +43,17 @@ extension Bootstrap {
         return metrics
     }
 
-    /// A worker's backend and, when `GALLERY_WORKER_METRICS_FILE` is set, the writer that puts
-    /// its figures in that file. Every series carries `worker="<file name without .prom>"`, so
-    /// the files of several workers can share one textfile-collector directory without two
-    /// files holding the same series.
-    public static func workerMetrics(_ config: Configuration, logger: Logger) -> (PrometheusMetrics, MetricsFileWriter?) {
-        guard let file = config.workerMetricsFile else { return (metrics(), nil) }
+    /// Installs a worker's backend and, when `GALLERY_WORKER_METRICS_FILE` is set, returns the
+    /// writer that puts its figures in that file. Every series then carries
+    /// `worker="<file name without .prom>"`, so that the files of several workers can share one
+    /// textfile-collector directory without two of them holding the same series.
+    public static func workerMetrics(_ config: Configuration, logger: Logger) -> MetricsFileWriter? {
+        guard let file = config.workerMetricsFile else {
+            _ = metrics()
+            return nil
+        }
         let name = file.pathExtension == "prom" ? file.deletingPathExtension().lastPathComponent : file.lastPathComponent
         let metrics = metrics(constantLabels: [("worker", name)])
-        let writer = MetricsFileWriter(exposition: metrics, file: file, interval: config.workerMetricsInterval,
-                                       logger: logger)
-        return (metrics, writer)
+        return MetricsFileWriter(exposition: metrics, file: file, interval: config.workerMetricsInterval, logger: logger)
     }
 }

@@ -31,4 +31,10 @@ public struct QueueDepthGauges: Sendable {
         dead.record(depth.dead)
         oldestAge.record(depth.oldestQueuedAge(now: now))
     }
+
+    /// The depth could not be read: NaN, which compares false with any threshold, so neither
+    /// an alert nor an autoscaler acts on a number that is not there.
+    public func recordUnknown() {
+        for gauge in [queued, running, dead, oldestAge] { gauge.record(Double.nan) }
+    }
 }

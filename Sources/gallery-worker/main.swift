@@ -34,7 +34,7 @@ do {
 }
 let logger = Bootstrap.logging(config, label: "gallery.worker")
 // No port: the figures go to a file for node_exporter's textfile collector (see README).
-let (_, metricsFile) = Bootstrap.workerMetrics(config, logger: logger)
+let metricsFile = Bootstrap.workerMetrics(config, logger: logger)
 let backends: Backends
 do {
     backends = try Bootstrap.backends(config, environment: environment)

@@ -166,4 +166,11 @@ final class WorkerMetricsTests: XCTestCase {
         XCTAssert(text.contains(#"gallery_decode_child_exits_total{cause="ok",worker="gallery-worker-7"} 1"#), text)
         XCTAssert(text.contains(#"gallery_worker_job_duration_seconds_count{kind="thumbnails",outcome="completed",worker="gallery-worker-7"} 1"#), text)
     }
+
+    func testAWorkerWhoseMetricsFileCannotBeWrittenStopsAtStart() throws {
+        let worker = try WorkerProcess(site: site, environment: ["GALLERY_WORKER_METRICS_FILE": "/proc/no-such-dir/w.prom"])
+        processes.append(worker)
+        XCTAssertEqual(worker.waitForExit(timeout: 10), 1, worker.output)
+        XCTAssert(worker.output.contains("cannot write the metrics file"), worker.output)
+    }
 }

@@ -11,7 +11,14 @@ extension GalleryApp {
             throw GalleryError.notFound
         }
         let now = Date()
-        metrics.depth.record(try services.jobs.depth(now: now), now: now)
+        do {
+            metrics.depth.record(try services.jobs.depth(now: now), now: now)
+        } catch {
+            // The responder's own figures matter most while storage fails: they are served,
+            // with the depth unknown.
+            logger.warning("/metrics: queue depth unavailable: \(error)")
+            metrics.depth.recordUnknown()
+        }
         return .text(exposition.prometheusText(), contentType: PrometheusText.contentType)
     }
 

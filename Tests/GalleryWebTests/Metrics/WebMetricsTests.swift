@@ -122,6 +122,28 @@ final class WebMetricsTests: XCTestCase {
         XCTAssertEqual(again.value("gallery_http_requests_total", ["method": "GET", "route": "/metrics", "status": "200"]), 1)
     }
 
+    func testWhileTheQueueIsUnreadableMetricsAreServedWithTheDepthUnknown() throws {
+        let server = try TestServer()
+        let prometheus = Bootstrap.prometheus()
+        let s = server.services
+        let failing = UnreadableDepth(s.jobs)
+        let app = GalleryApp(services: Services(metadata: s.metadata, jobs: failing, blobs: s.blobs, identity: s.identity,
+                                                catalog: s.catalog),
+                             config: server.config, templates: try Templates(directory: server.config.templatesDirectory),
+                             secretKey: Array(repeating: 7, count: 32), metrics: prometheus, metricsFactory: prometheus.factory)
+        let scrape = { app.handle(Request(params: ["REQUEST_METHOD": "GET", "DOCUMENT_URI": "/metrics", "REMOTE_ADDR": "127.0.0.1"])) }
+        XCTAssertEqual(scrape().status, 200)
+        failing.broken = true
+        let response = scrape()
+        XCTAssertEqual(response.status, 200)
+        let text = try PrometheusTextReader(response.bodyText)
+        XCTAssert(try XCTUnwrap(text.value("gallery_jobs", ["status": "queued"])).isNaN)
+        XCTAssert(try XCTUnwrap(text.value("gallery_jobs_oldest_queued_age_seconds")).isNaN)
+        XCTAssertEqual(text.value("gallery_http_requests_total", ["method": "GET", "route": "/metrics", "status": "200"]), 1)
+        failing.broken = false
+        XCTAssertEqual(try PrometheusTextReader(scrape().bodyText).value("gallery_jobs", ["status": "queued"]), 0)
+    }
+
     func testMetricsAreOnlyForLoopbackAndOnlyWithARegistry() throws {
         let prometheus = Bootstrap.prometheus()
         let server = try TestServer(metrics: prometheus, metricsFactory: prometheus.factory)
@@ -138,3 +160,25 @@ final class WebMetricsTests: XCTestCase {
 }
 
 private func * (s: String, n: Int) -> String { String(repeating: s, count: n) }
+
+/// A job queue whose depth cannot be read while `broken` (DynamoDB unreachable, say).
+private final class UnreadableDepth: JobQueue, @unchecked Sendable {  // `broken` is set by the test thread only
+    let base: JobQueue
+    var broken = false
+    init(_ base: JobQueue) { self.base = base }
+    func depth(now: Date) throws -> QueueDepth {
+        if broken { throw GalleryError.unavailable("DynamoDB: Query jobs: timed out") }
+        return try base.depth(now: now)
+    }
+    func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job {
+        try base.enqueue(imageID: imageID, kind: kind, availableAt: availableAt)
+    }
+    func claim(owner: String, lease: TimeInterval, now: Date) throws -> Job? { try base.claim(owner: owner, lease: lease, now: now) }
+    func heartbeat(_ job: Job, lease: TimeInterval, now: Date) throws -> Job { try base.heartbeat(job, lease: lease, now: now) }
+    func complete(_ job: Job, now: Date) throws { try base.complete(job, now: now) }
+    func fail(_ job: Job, error: String, retryAt: Date?, now: Date) throws { try base.fail(job, error: error, retryAt: retryAt, now: now) }
+    func release(_ job: Job, now: Date) throws { try base.release(job, now: now) }
+    func job(id: String) throws -> Job? { try base.job(id: id) }
+    func jobs(status: JobStatus, cursor: String?, limit: Int) throws -> Page<Job> { try base.jobs(status: status, cursor: cursor, limit: limit) }
+    func requeue(id: String, now: Date) throws { try base.requeue(id: id, now: now) }
+}
