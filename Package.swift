@@ -64,18 +64,23 @@ let package = Package(
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
         // Decoding, orientation, resampling, encoding.
         .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CWebP", "CExif", "CLCMS2", "CZlib"]),
-        // Metric families more than one front end emits (queue depth), and the seam through
-        // which an executable hands its metrics backend's text to /metrics.
-        .target(name: "GalleryMetrics", dependencies: ["GalleryCore", logging, metrics],
-                swiftSettings: [.swiftLanguageMode(.v6)]),
-        // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
+        // Metric families more than one front end emits (queue depth), the seam through which
+        // an executable hands its metrics backend's text to /metrics, the metrics-file writer.
+        .target(name: "GalleryMetrics", dependencies: ["GalleryCore", logging, metrics]),
+        // The use cases between the seams and the front ends: uploads, removal, sharing, access,
+        // albums, accounts and their removal.
+        .target(name: "GalleryUseCases", dependencies: ["GalleryCore", "GalleryCrypto", "ImageInspection", logging]),
+        // Request and response types and the parsers of untrusted input (multipart, forms,
+        // cookies, headers, CGI parameters): no libfcgi, no templates, so each can be fuzzed alone.
+        .target(name: "GalleryHTTP", dependencies: ["GalleryCore", "GalleryCrypto"]),
+        // FastCGI transport, router, sessions, CSRF, pages (parse → use case → render), templates.
         .target(name: "GalleryWeb", dependencies: [
-            "GalleryCore", "GalleryCrypto", "GalleryMetrics", "ImageInspection", "CFastCGI",
+            "GalleryCore", "GalleryCrypto", "GalleryHTTP", "GalleryMetrics", "GalleryUseCases", "CFastCGI",
             .product(name: "Mustache", package: "swift-mustache"), logging, metrics,
         ]),
         // Claim loop, leases, retries, isolated decoding.
-        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging", "GalleryMetrics", "ImageInspection",
-                                                      logging, metrics]),
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryUseCases", "GalleryImaging", "GalleryMetrics",
+                                                      "ImageInspection", logging, metrics]),
         // Picks the backends from configuration, once, for every executable: storage, logging
         // and metrics (Prometheus text, served by gallery-fcgi, written to a file by workers).
         .target(name: "GalleryBootstrap",
@@ -83,7 +88,7 @@ let package = Package(
                                "GalleryMetrics", logging, metrics,
                                .product(name: "Prometheus", package: "swift-prometheus")]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
@@ -94,6 +99,11 @@ let package = Package(
         // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
+        // The queue benchmark's client (bench/queue/run.sh).
+        .executableTarget(name: "gallery-bench-queue", dependencies: [
+            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "ImageInspection",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "bench/queue/Sources"),
 
         // One conformance suite per seam, run against every backend.
         .target(name: "GalleryConformance", dependencies: ["GalleryCore"], path: "Tests/GalleryConformance"),
@@ -103,13 +113,16 @@ let package = Package(
         .testTarget(name: "GalleryAWSTests",
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
+        .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
+        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection"]),
         .testTarget(name: "GalleryWebTests", dependencies: [
-            "GalleryWeb", "GalleryEmbedded", "GalleryBootstrap", "GalleryMetrics", metrics,
+            "GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryBootstrap", "GalleryMetrics", metrics,
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto",
-                                   "GalleryMetrics", logging, metrics, .product(name: "MetricsTestKit", package: "swift-metrics")]),
+                    dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging",
+                                   "ImageInspection", "GalleryCrypto", "GalleryMetrics", logging, metrics,
+                                   .product(name: "MetricsTestKit", package: "swift-metrics")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -1,26 +1,10 @@
 import Foundation
 import GalleryCore
-import GalleryCrypto
+import GalleryHTTP
 import GalleryMetrics
+import GalleryUseCases
 import Logging
 import Metrics
-
-/// The seams the handlers use. Handlers never see a backend type.
-public struct Services {
-    public var metadata: MetadataStore
-    public var jobs: JobQueue
-    public var blobs: BlobStore
-    public var identity: IdentityProvider
-    public var catalog: CatalogStore
-    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, identity: IdentityProvider,
-                catalog: CatalogStore) {
-        self.metadata = metadata
-        self.jobs = jobs
-        self.blobs = blobs
-        self.identity = identity
-        self.catalog = catalog
-    }
-}
 
 /// An error a handler raises to answer with a specific status and page.
 struct PageError: Error {
@@ -31,35 +15,31 @@ struct PageError: Error {
 
 /// The web application: routes a request to its handler and turns every error into a clear
 /// page with the right status. Nothing here is per-request set-up that could be done once.
-public final class GalleryApp: @unchecked Sendable {
-    let services: Services
+public final class GalleryApp: Sendable {
     let config: Configuration
-    let templates: Templates
-    let csrf: CSRFProtection
-    let sessions: SessionManager
     let logger: Logger
-    let metrics: WebMetrics
-    private var router = Router()
+    private let kit: PageKit
+    private let router: Router
+    private let metrics: WebMetrics
 
     /// `metrics` is the registry /metrics shows (none: /metrics is 404); what the app counts
     /// goes to `metricsFactory`, the process's backend unless a test gives its own.
-    public init(services: Services, config: Configuration, templates: Templates, secretKey: [UInt8],
+    public init(useCases: UseCases, config: Configuration, templates: Templates, secretKey: [UInt8],
                 logger: Logger = Logger(label: "gallery.web"), metrics: MetricsExposition? = nil,
                 metricsFactory: MetricsFactory = MetricsSystem.factory) {
-        self.services = services
         self.config = config
-        self.templates = templates
-        self.csrf = CSRFProtection(key: secretKey)
-        self.sessions = SessionManager(store: services.metadata, idle: config.sessionIdle,
-                                       absolute: config.sessionMax)
         self.logger = logger
         self.metrics = WebMetrics(factory: metricsFactory, exposition: metrics)
-        router = routes()
+        kit = PageKit(templates: templates, csrf: CSRFProtection(key: secretKey),
+                      sessions: SessionManager(store: useCases.stores.metadata, idle: config.sessionIdle,
+                                               absolute: config.sessionMax),
+                      accounts: useCases.accounts)
+        router = Routes(useCases: useCases, config: config, logger: logger, metrics: self.metrics).table()
     }
 
     public func handle(_ request: Request) -> Response {
         let started = ContinuousClock.now
-        let context = Context(request: request, app: self)
+        let context = Context(request: request, kit: kit)
         let match = router.match(method: request.method, path: request.path)
         var response: Response
         do {
@@ -76,8 +56,8 @@ public final class GalleryApp: @unchecked Sendable {
 
     private func route(_ c: Context, _ match: Router.Match) throws -> Response {
         switch match {
-        case .found(let handler, let values, _):
-            return try handler(c, values)
+        case .found(let handler, let parameters, _):
+            return try handler(c, parameters)
         case .wrongMethod:
             throw PageError(status: 405, title: "Method not allowed",
                             message: "This page does not accept \(c.request.method) requests.")
@@ -93,6 +73,16 @@ public final class GalleryApp: @unchecked Sendable {
         switch error {
         case let e as PageError:
             (status, title, message) = (e.status, e.title, e.message)
+        case let e as FieldError:
+            (status, title, message) = (422, "Check the form", e.message)
+        case let e as Uploads.Refusal:
+            (status, title, message) = (422, "Check the form", e.message)
+        case is Photos.EncryptedStaysPrivate:
+            (status, title, message) = (422, "Encrypted photos stay private",
+                                        "Only you can see an encrypted photo: the server cannot show it to anyone.")
+        case is Photos.WrongKey:
+            (status, title, message) = (400, "Wrong key",
+                                        "That key does not open this photo. Paste the whole key you were shown at upload.")
         case let e as ParseError:
             switch e {
             case .malformed(let m): (status, title, message) = (400, "Bad request", m)
@@ -123,4 +113,9 @@ public final class GalleryApp: @unchecked Sendable {
         }
         return c.page("error", status: status, title: title, ["status": status, "message": message])
     }
+}
+
+/// Thrown to answer with a redirect from deep inside a handler.
+struct Redirect: Error {
+    var location: String
 }

@@ -19,7 +19,7 @@ final class WorkerMetrics: Sendable {
     private let claimFailures: Counter
 
     init(factory: MetricsFactory = MetricsSystem.factory) {
-        let jobLabels = { (v: [String]) in [("kind", v[0]), ("outcome", v[1])] }
+        let jobLabels: @Sendable ([String]) -> [(String, String)] = { [("kind", $0[0]), ("outcome", $0[1])] }
         jobs = LabeledSeries { Counter(label: Self.jobs, dimensions: jobLabels($0), factory: factory) }
         jobDurations = LabeledSeries { CoreMetrics.Timer(label: Self.jobDuration, dimensions: jobLabels($0), factory: factory) }
         childExits = LabeledSeries { Counter(label: Self.childExits, dimensions: [("cause", $0[0])], factory: factory) }

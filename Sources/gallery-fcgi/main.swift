@@ -2,6 +2,7 @@
 import Foundation
 import GalleryBootstrap
 import GalleryCore
+import GalleryUseCases
 import GalleryWeb
 
 do {
@@ -10,8 +11,7 @@ do {
     let metrics = Bootstrap.metrics()
     let backends = try Bootstrap.backends(config, environment: environment)
     let app = GalleryApp(
-        services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
-                           identity: backends.identity, catalog: backends.catalog),
+        useCases: UseCases(stores: backends.stores, settings: UseCases.Settings(config)),
         config: config, templates: try Templates(directory: config.templatesDirectory),
         secretKey: try Bootstrap.secretKey(config), metrics: metrics)
     let server = FastCGIServer(listen: config.listen, threads: config.threads, handler: app.handle)

@@ -28,8 +28,7 @@ final class WorkerMetricsTests: XCTestCase {
     }
 
     private func startPool(_ settings: WorkerSettings, _ metrics: TestMetrics) {
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs, catalog: site.catalog,
-                              settings: settings, logger: log.logger, metricsFactory: metrics)
+        let pool = WorkerPool(stores: site.stores(), settings: settings, logger: log.logger, metricsFactory: metrics)
         pool.start()
         self.pool = pool
     }
@@ -48,7 +47,7 @@ final class WorkerMetricsTests: XCTestCase {
         let html = site.root.appendingPathComponent("page.jpg")
         try Data("<html>no photo</html>".utf8).write(to: html)
         let poison = try site.upload(html, format: .jpeg, width: 10, height: 10)
-        let account = try site.jobs.enqueue(imageID: "user-without-anything", kind: .deleteAccount, availableAt: Date())
+        let account = try site.jobs.enqueue(.account(userID: "user-without-anything"), availableAt: Date())
         startPool(site.settings(maxAttempts: 2), metrics)
         XCTAssert(try eventually(timeout: 30) {
             try site.job(of: poison).status == .dead && site.allDone([good])

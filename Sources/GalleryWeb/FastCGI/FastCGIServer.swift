@@ -1,6 +1,7 @@
 import CFastCGI
 import CoreMetrics
 import Foundation
+import GalleryHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,13 +9,12 @@ import Glibc
 /// A threaded FastCGI responder on libfcgi. Each thread loops on `FCGX_Accept_r`; on SIGTERM or
 /// SIGINT the server stops accepting, lets every thread finish the request it holds, and
 /// returns from `run()`.
-public final class FastCGIServer {
-    public typealias Handler = (Request) -> Response
+public final class FastCGIServer: Sendable {
+    public typealias Handler = @Sendable (Request) -> Response
 
     private let listenAddress: String
     private let threadCount: Int
     private let handler: Handler
-    private var socket: Int32 = -1
     private let stopping = ManagedFlag()
     /// Threads holding a request, against `gallery_fcgi_threads`: when busy stays at the
     /// total, requests queue in nginx and `GALLERY_THREADS` (or responders) should grow.
@@ -53,7 +53,7 @@ public final class FastCGIServer {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             unlink(listenAddress)  // a stale socket from a crashed run would make bind fail
         }
-        socket = FCGX_OpenSocket(listenAddress, 1024)
+        let socket = FCGX_OpenSocket(listenAddress, 1024)
         guard socket >= 0 else { throw GalleryWebError.transport("cannot listen on \(listenAddress)") }
         if isUnixSocket { chmod(listenAddress, 0o660) }  // nginx's group may connect; others not
 
@@ -63,7 +63,7 @@ public final class FastCGIServer {
         for index in 0..<threadCount {
             done.enter()
             let thread = Thread { [self] in
-                serveLoop()
+                serveLoop(socket: socket)
                 done.leave()
             }
             thread.name = "fcgi-\(index)"
@@ -87,7 +87,7 @@ public final class FastCGIServer {
         if isUnixSocket { unlink(listenAddress) }
     }
 
-    private func serveLoop() {
+    private func serveLoop(socket: Int32) {
         var request = FCGX_Request()
         FCGX_InitRequest(&request, socket, 0)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -120,7 +120,7 @@ public final class FastCGIServer {
             }
         }
         let body = FastCGIBody(stream: request.in)
-        let response = handler(Request(params: params, body: body))
+        let response = handler(CGIParameters.request(params, body: body))
         body.drain()  // libfcgi needs stdin consumed before it can finish the request cleanly
         return response
     }
@@ -145,7 +145,7 @@ final class FastCGIBody: BodySource {
 }
 
 /// A flag set once by the signal thread and read by the serving threads.
-final class ManagedFlag: @unchecked Sendable {
+final class ManagedFlag: @unchecked Sendable {  // @unchecked: `value` is guarded by `lock`
     private let lock = NSLock()
     private var value = false
     var isSet: Bool { lock.withLock { value } }

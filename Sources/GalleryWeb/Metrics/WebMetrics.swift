@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import GalleryHTTP
 import GalleryMetrics
 import Metrics
 
@@ -23,7 +24,7 @@ struct WebMetrics {
     let exposition: MetricsExposition?
 
     init(factory: MetricsFactory, exposition: MetricsExposition?) {
-        let routeLabels = { (v: [String]) in [("method", v[0]), ("route", v[1]), ("status", v[2])] }
+        let routeLabels: @Sendable ([String]) -> [(String, String)] = { [("method", $0[0]), ("route", $0[1]), ("status", $0[2])] }
         requests = LabeledSeries { Counter(label: Self.requests, dimensions: routeLabels($0), factory: factory) }
         durations = LabeledSeries { CoreMetrics.Timer(label: Self.duration, dimensions: routeLabels($0), factory: factory) }
         uploadFiles = LabeledSeries { Counter(label: Self.uploadFiles, dimensions: [("outcome", $0[0])], factory: factory) }

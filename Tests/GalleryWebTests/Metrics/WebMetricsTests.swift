@@ -1,6 +1,8 @@
 import Foundation
 import GalleryBootstrap
 import GalleryCore
+import GalleryHTTP
+import GalleryUseCases
 import MetricsTestKit
 import XCTest
 @testable import GalleryWeb
@@ -127,11 +129,11 @@ final class WebMetricsTests: XCTestCase {
         let prometheus = Bootstrap.prometheus()
         let s = server.services
         let failing = UnreadableDepth(s.jobs)
-        let app = GalleryApp(services: Services(metadata: s.metadata, jobs: failing, blobs: s.blobs, identity: s.identity,
-                                                catalog: s.catalog),
+        let stores = Stores(metadata: s.metadata, catalog: s.catalog, jobs: failing, blobs: s.blobs, identity: s.identity)
+        let app = GalleryApp(useCases: UseCases(stores: stores, settings: UseCases.Settings(server.config)),
                              config: server.config, templates: try Templates(directory: server.config.templatesDirectory),
                              secretKey: Array(repeating: 7, count: 32), metrics: prometheus, metricsFactory: prometheus.factory)
-        let scrape = { app.handle(Request(params: ["REQUEST_METHOD": "GET", "DOCUMENT_URI": "/metrics", "REMOTE_ADDR": "127.0.0.1"])) }
+        let scrape = { app.handle(Request(method: "GET", path: "/metrics", peerAddress: "127.0.0.1")) }
         XCTAssertEqual(scrape().status, 200)
         failing.broken = true
         let response = scrape()
@@ -170,9 +172,7 @@ private final class UnreadableDepth: JobQueue, @unchecked Sendable {  // `broken
         if broken { throw GalleryError.unavailable("DynamoDB: Query jobs: timed out") }
         return try base.depth(now: now)
     }
-    func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job {
-        try base.enqueue(imageID: imageID, kind: kind, availableAt: availableAt)
-    }
+    func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job { try base.enqueue(subject, availableAt: availableAt) }
     func claim(owner: String, lease: TimeInterval, now: Date) throws -> Job? { try base.claim(owner: owner, lease: lease, now: now) }
     func heartbeat(_ job: Job, lease: TimeInterval, now: Date) throws -> Job { try base.heartbeat(job, lease: lease, now: now) }
     func complete(_ job: Job, now: Date) throws { try base.complete(job, now: now) }
