@@ -5,7 +5,7 @@ import Logging
 /// that reads `*.prom` files): every `interval`, and once more on `stop()` so the last figures
 /// of a process that shuts down are kept. Each write replaces the file atomically (a temporary
 /// file beside it, renamed over it), so a reader never sees half of one.
-public final class MetricsFileWriter: @unchecked Sendable {  // `stopping` is guarded by `condition`
+public final class MetricsFileWriter: @unchecked Sendable {  // `stopping` and `running` are guarded by `condition`
     public let file: URL
     private let exposition: MetricsExposition
     private let interval: TimeInterval
