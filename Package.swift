@@ -88,11 +88,12 @@ let package = Package(
                                "GalleryMetrics", logging, metrics,
                                .product(name: "Prometheus", package: "swift-prometheus")]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
-            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "GalleryImaging", "GalleryMetrics", "ImageInspection",
+            "GalleryBootstrap", "GalleryCore", "GalleryHTTP", "GalleryUseCases", "GalleryCrypto", "GalleryImaging",
+            "GalleryMetrics", "ImageInspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
@@ -114,7 +115,7 @@ let package = Package(
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
         .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
-        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection"]),
+        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", logging]),
         .testTarget(name: "GalleryWebTests", dependencies: [
             "GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryBootstrap", "GalleryMetrics", metrics,
             .product(name: "MetricsTestKit", package: "swift-metrics"),

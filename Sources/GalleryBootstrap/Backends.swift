@@ -51,6 +51,13 @@ public enum Bootstrap {
             case .aws: return try awsStore(aws!)
             }
         }
+        // One transaction for an image and its job where both live in one backend; else the
+        // record then the job (`SequentialImageIntake`), which the reconciler backs up.
+        var intake: ImageIntake?
+        if config.metadataBackend == config.jobsBackend {
+            intake = try pick(config.metadataBackend, embedded: { SQLiteImageIntake(database: database!) as ImageIntake },
+                              aws: { $0.imageIntake() as ImageIntake })
+        }
         let stores = Stores(
             metadata: try pick(config.metadataBackend, embedded: { SQLiteMetadataStore(database: database!) },
                                aws: { $0.metadataStore() }),
@@ -63,7 +70,8 @@ public enum Bootstrap {
                             aws: { try $0.blobStore() }),
             identity: try pick(config.identityBackend,
                                embedded: { LocalIdentityProvider(database: database!, mailer: mailer, siteURL: config.publicURL) },
-                               aws: { try $0.identityProvider() }))
+                               aws: { try $0.identityProvider() }),
+            intake: intake)
         return Backends(stores: stores, mailer: mailer, aws: aws)
     }
 
