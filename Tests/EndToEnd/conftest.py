@@ -91,6 +91,9 @@ class Stack:
             "NGINX_WORKERS": "1",
             "GALLERY_THREADS": "4",
             "GALLERY_LOG_LEVEL": "info",
+            # The worker's figures, as node_exporter's textfile collector would read them.
+            "GALLERY_WORKER_METRICS_FILE": str(data / "metrics" / "gallery-worker-e2e.prom"),
+            "GALLERY_WORKER_METRICS_SECONDS": "1",
         })
         if self.moto:
             self.env.update(self.moto.env())
@@ -262,3 +265,36 @@ def register_and_login(stack, username, password="correct horse battery"):
     r = b.submit("/login", "/login", {"username": username, "password": password})
     assert r.status_code == 303, r.text
     return b
+
+
+class Metrics:
+    """Prometheus text read with prometheus_client's own parser (so the text must really parse)."""
+
+    def __init__(self, text):
+        from prometheus_client.parser import text_string_to_metric_families
+        self.families = {f.name: f for f in text_string_to_metric_families(text)}
+        self.samples = [s for f in self.families.values() for s in f.samples]
+
+    def type(self, family):
+        return self.families[family].type if family in self.families else None
+
+    def value(self, name, **labels):
+        """The sum over the samples of `name` whose labels include `labels` (0 when none)."""
+        return sum(s.value for s in self.samples
+                   if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+    def labels(self, name, label):
+        return {s.labels.get(label) for s in self.samples if s.name == name}
+
+
+def scrape(stack):
+    """GET /metrics through nginx from loopback, as a Prometheus on this host would."""
+    r = requests.get(stack.base + "/metrics")
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    return Metrics(r.text)
+
+
+def worker_metrics(stack):
+    path = Path(stack.env["GALLERY_WORKER_METRICS_FILE"])
+    return Metrics(path.read_text()) if path.exists() else None

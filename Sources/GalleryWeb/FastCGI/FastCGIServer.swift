@@ -1,4 +1,5 @@
 import CFastCGI
+import CoreMetrics
 import Foundation
 import GalleryHTTP
 #if canImport(Glibc)
@@ -15,12 +16,19 @@ public final class FastCGIServer: Sendable {
     private let threadCount: Int
     private let handler: Handler
     private let stopping = ManagedFlag()
+    /// Threads holding a request, against `gallery_fcgi_threads`: when busy stays at the
+    /// total, requests queue in nginx and `GALLERY_THREADS` (or responders) should grow.
+    private let busy: Meter
+    private let total: Gauge
 
     /// `listen` is a Unix socket path, or `:PORT` / `HOST:PORT` for TCP (libfcgi's syntax).
-    public init(listen: String, threads: Int, handler: @escaping Handler) {
+    public init(listen: String, threads: Int, metricsFactory: MetricsFactory = MetricsSystem.factory,
+                handler: @escaping Handler) {
         listenAddress = listen
         threadCount = max(1, threads)
         self.handler = handler
+        busy = Meter(label: "gallery_fcgi_busy_threads", factory: metricsFactory)
+        total = Gauge(label: "gallery_fcgi_threads", factory: metricsFactory)
     }
 
     /// Opens the socket, serves until SIGTERM/SIGINT, then drains and returns.
@@ -52,6 +60,8 @@ public final class FastCGIServer: Sendable {
         Self.installWakeHandler()
         let serving = ThreadList()
 
+        total.record(threadCount)
+        busy.set(0)
         let done = DispatchGroup()
         for index in 0..<threadCount {
             done.enter()
@@ -123,6 +133,8 @@ public final class FastCGIServer: Sendable {
             let accepted = FCGX_Accept_r(&request)
             serving.setAccepting(pthread_self(), false)
             guard accepted >= 0 else { break }
+            busy.increment()
+            defer { busy.decrement() }
             let response = respond(to: &request)
             let bytes = response.serialized()
             bytes.withUnsafeBufferPointer { raw in
