@@ -132,6 +132,57 @@ class Stack:
             time.sleep(0.1)
         raise RuntimeError("stack did not come up: " + self.log("fcgi") + self.log("nginx"))
 
+    def restart_programs(self, extra_env=None):
+        """Kills gallery-fcgi and gallery-worker (SIGKILL: whatever they held is cut short) and
+        starts them again with `extra_env` on top of the stack's environment; nginx, the data
+        and moto stay."""
+        env = dict(self.env, **(extra_env or {}))
+        for name in ["fcgi", "worker"]:
+            p = self.procs[name]
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            self.procs[name] = subprocess.Popen([str(self.bin / f"gallery-{name}")], env=env,
+                                                stdout=self.logs[name], stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("programs did not come back: " + self.log("fcgi"))
+
+    def image_statuses(self):
+        """id → (status, blob keys the record names)."""
+        if self.moto:
+            items = self._aws("dynamodb").scan(TableName="e2e-images")["Items"]
+            out = {}
+            for item in items:
+                if "id" not in item:
+                    continue
+                keys = {item["originalKey"]["S"]}
+                derivatives = item.get("derivatives", {}).get("M", {})
+                for name in ("thumbnail", "preview"):
+                    if name in derivatives:
+                        keys.add(derivatives[name]["M"]["key"]["S"])
+                others = derivatives.get("originalForOthers", {}).get("M", {})
+                if "key" in others:
+                    keys.add(others["key"]["S"])
+                out[item["id"]["S"]] = (item["status"]["S"], keys)
+            return out
+        db = sqlite3.connect(self.data / "gallery.sqlite3")
+        return {row[0]: (row[1], {k for k in row[2:] if k})
+                for row in db.execute("select id, status, original_key, thumb_key, preview_key, others_original_key from images")}
+
+    def live_jobs(self):
+        if self.moto:
+            items = self._aws("dynamodb").scan(TableName="e2e-jobs")["Items"]
+            return [i for i in items if i["status"]["S"] in ("queued", "running")]
+        db = sqlite3.connect(self.data / "gallery.sqlite3")
+        return db.execute("select id from jobs where status in ('queued', 'running')").fetchall()
+
     def log(self, name):
         path = self.data / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
