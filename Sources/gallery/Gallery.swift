@@ -6,7 +6,7 @@ import ArgumentParser
 struct Gallery: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gallery",
-        abstract: "Administer a gallery: setup, jobs, thumbnails, blobs.",
+        abstract: "Administer a gallery: setup, jobs, thumbnails, blobs, metrics, lifecycle.",
         discussion: "Reads the same GALLERY_* environment as gallery-fcgi and gallery-worker (see README).",
-        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self, BenchQueue.self])
+        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self, Metrics.self, Lifecycle.self, BenchQueue.self])
 }
