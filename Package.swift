@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "GalleryEmbeddedTests",
                     dependencies: ["GalleryEmbedded", "GalleryConformance"]),
         .testTarget(name: "GalleryAWSTests",
-                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
+                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", logging]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
         .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded"]),
         .testTarget(name: "GalleryWorkerTests",
