@@ -9,6 +9,7 @@ import io
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 
 import pytest
@@ -51,6 +52,8 @@ def job_states(stack):
 
 def watch(stack, imds, moto, *extra):
     worker = stack.procs["worker"].pid
+    # Reap the worker the moment it exits, as systemd does: `kill -0` succeeds on a zombie.
+    threading.Thread(target=stack.procs["worker"].wait, daemon=True).start()
     # What systemctl stop does for a unit: SIGTERM, then wait until the process is gone.
     stop = f"kill -TERM {worker}; while kill -0 {worker} 2>/dev/null; do sleep 0.05; done"
     env = {**stack.env, **moto.env(), "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url, "AWS_EC2_METADATA_DISABLED": "false",

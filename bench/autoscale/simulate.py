@@ -67,6 +67,8 @@ class Instance:
         self.worker_log = open(sim.work / f"worker-{number}.log", "wb")
         self.worker = subprocess.Popen([str(sim.stack.bin / "gallery-worker")], env=env,
                                        stdout=self.worker_log, stderr=subprocess.STDOUT)
+        # Reaped at once, as systemd does: `kill -0` succeeds on a zombie.
+        threading.Thread(target=self.worker.wait, daemon=True).start()
         stop = f"kill -TERM {self.worker.pid}; while kill -0 {self.worker.pid} 2>/dev/null; do sleep 0.05; done"
         self.watch_log = open(sim.work / f"lifecycle-{number}.log", "wb")
         self.watcher = subprocess.Popen(
