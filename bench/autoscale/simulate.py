@@ -117,6 +117,7 @@ class Simulation:
     # --- set-up
 
     def start(self):
+        self.photos = self.prepare_photos()
         self.moto = DeployMoto(self.work)
         self.moto.create_stack(STACK)
         self.hook = self.moto.add_drain_hook(STACK)
@@ -141,14 +142,31 @@ class Simulation:
                                           stderr=subprocess.STDOUT)
         self.instances = [Instance(self, self.instance_ids.pop(0), 1)]
         self.started = time.time()
+        self.started_ms = int(self.started * 1000)
 
     def in_service(self):
         return [i for i in self.instances if i.state == "in-service"]
 
     # --- load
 
+    def prepare_photos(self):
+        """Distinct photos (the gallery stores a photo its owner already has only once): the
+        test set's nature photos, each re-encoded with one pixel changed."""
+        import io
+        from PIL import Image
+        sources = [Image.open(p).convert("RGB") for p in sorted((TESTDATA / "photos" / "albums" / "nature").glob("*.jpg"))]
+        count = int(self.args.rate * self.args.duration * 1.2) + 2 * self.args.burst + 20
+        photos = []
+        for i in range(count):
+            image = sources[i % len(sources)].copy()
+            image.putpixel((i % image.width, (i // image.width) % image.height), (i % 256, (i * 7) % 256, (i * 13) % 256))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=88)
+            photos.append((f"sim{i}.jpg", out.getvalue()))
+        return photos
+
     def upload_stream(self, stop):
-        photos = sorted((TESTDATA / "photos" / "albums" / "nature").glob("*.jpg"))
+        photos = self.photos
         rate, duration = self.args.rate, self.args.duration
         bursts = {round(duration * 0.2): self.args.burst, round(duration * 0.55): self.args.burst}
         done_bursts = set()
@@ -162,8 +180,8 @@ class Simulation:
                 count = bursts[second]
                 self.event(t, f"burst of {count} uploads")
             for start in range(0, count, 5):
-                batch = [random.choice(photos) for _ in range(min(5, count - start))]
-                files = [("photos", (p.name, p.read_bytes(), "image/jpeg")) for p in batch]
+                batch = [photos.pop() for _ in range(min(5, count - start))]
+                files = [("photos", (name, data, "image/jpeg")) for name, data in batch]
                 r = self.browser.submit("/upload", "/upload", {"visibility": "private"}, files=files)
                 assert r.status_code == 303, r.text[:300]
                 with self.lock:
@@ -354,11 +372,11 @@ def plot(sim, result, path):
             axes[1].axvline(t, color="orange", linestyle=":")
     axes[1].set_ylabel("count")
     axes[1].legend(loc="upper right", fontsize=8)
-    first = result["first_created"] or 0
-    done = [((finished - first) / 1000 - (sim.started_ms - first) / 1000, latency / 1000)
-            for latency, finished in result["latencies"]]
+    done = [((finished - sim.started_ms) / 1000, latency / 1000) for latency, finished in result["latencies"]]
     axes[2].scatter([d[0] for d in done], [d[1] for d in done], s=6)
     axes[2].set_ylabel("upload → ready (s)")
+    axes[2].set_title("each point: one job, at the time it was done (outliers: jobs of a SIGKILLed worker, back after the lease)",
+                      fontsize=8)
     axes[2].set_xlabel("seconds since start (red: SIGKILL, orange: scale-in drain)")
     fig.suptitle(f"Worker group simulation: period {PERIOD:g} s, target {sim.target:g}, "
                  f"{os.cpu_count()} shared cores, load before {sim.load_before}")
@@ -378,7 +396,6 @@ def main():
     random.seed(16)
     sim = Simulation(args)
     sim.load_before = open("/proc/loadavg").read().split()[0]
-    sim.started_ms = int(time.time() * 1000)
     result = sim.run()
     summary = report(sim, result, Path(args.out))
     print(json.dumps({k: v for k, v in summary.items() if k != "events"}, indent=1))
