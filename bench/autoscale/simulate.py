@@ -215,7 +215,8 @@ class Simulation:
     def autoscale(self, stop):
         below = 0
         killed = set()
-        kill_at = [round(self.args.duration * f) for f in (0.3, 0.65)]
+        # A few seconds into each burst, so the lost instance is likely to hold a job.
+        kill_at = [round(self.args.duration * f) + 4 for f in (0.2, 0.55)]
         while not stop.is_set():
             time.sleep(PERIOD)
             t = time.time() - self.started
