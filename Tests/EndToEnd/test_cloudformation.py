@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import cfnlint.version
@@ -29,7 +30,9 @@ def requirement(name):
 
 def test_cfn_lint_passes_with_no_errors():
     assert cfnlint.version.__version__ == requirement("cfn-lint"), "run scripts/install-deps --test"
-    run = subprocess.run(["cfn-lint", "--format", "parseable", str(cfn_template.TEMPLATE)], capture_output=True, text=True)
+    # The pinned cfn-lint of the interpreter running the tests, not whichever is first on PATH.
+    run = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable", str(cfn_template.TEMPLATE)],
+                         capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
