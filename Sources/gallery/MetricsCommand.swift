@@ -42,12 +42,11 @@ struct Metrics: ParsableCommand {
             let backends = try Bootstrap.backends(config, environment: environment)
             let client = try AWSClient(configuration: .fromEnvironment(environment), logger: logger)
             var election: MinuteElection?
-            if config.jobsBackend == .aws {
-                let aws = try AWSBackend(environment: environment)
+            if config.jobsBackend == .aws, let aws = backends.aws {
                 let me = "\(ProcessInfo.processInfo.hostName)/\(getpid())"
                 election = MinuteElection(client: aws.client, tables: aws.tables, stack: stack, me: me)
             }
-            let publisher = BacklogPublisher(jobs: backends.jobs, cloudWatch: CloudWatch(client: client), namespace: namespace,
+            let publisher = BacklogPublisher(jobs: backends.stores.jobs, cloudWatch: CloudWatch(client: client), namespace: namespace,
                                              stack: stack, election: election, logger: logger)
             if once {
                 switch try publisher.publishOnce() {

@@ -51,7 +51,7 @@ final class BacklogPublisherTests: MotoTestCase {
     func testGetMetricDataReturnsTheQueuesState() throws {
         let start = wholeMilliseconds().addingTimeInterval(-30)
         for i in 0..<5 {
-            _ = try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: start.addingTimeInterval(Double(i)))
+            _ = try queue.enqueue(.image("img\(i)"), availableAt: start.addingTimeInterval(Double(i)))
         }
         let now = wholeMilliseconds()
         let running = try XCTUnwrap(queue.claim(owner: "w1", lease: 60, now: now))
@@ -87,7 +87,7 @@ final class BacklogPublisherTests: MotoTestCase {
     }
 
     func testAnUnreachableCloudWatchIsLoggedAndTheLoopGoesOn() throws {
-        _ = try queue.enqueue(imageID: "img", kind: .thumbnails, availableAt: Date())
+        _ = try queue.enqueue(.image("img"), availableAt: Date())
         let moto = try self.moto
         var configuration = try moto.client(maxAttempts: 1).configuration
         configuration.endpointOverrides[AWSService.cloudWatch.name] = try AWSEndpoint(url: "http://127.0.0.1:\(freeLoopbackPort())")
