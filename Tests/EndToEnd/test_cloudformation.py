@@ -31,7 +31,7 @@ def requirement(name):
 def test_cfn_lint_passes_with_no_errors():
     assert cfnlint.version.__version__ == requirement("cfn-lint"), "run scripts/install-deps --test"
     # The pinned cfn-lint of the interpreter running the tests, not whichever is first on PATH.
-    run = subprocess.run([sys.executable, "-m", "cfnlint", "--format", "parseable", str(cfn_template.TEMPLATE)],
+    run = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", str(cfn_template.TEMPLATE)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
 
