@@ -34,13 +34,17 @@ from conftest import TESTDATA, Stack, register_and_login  # noqa: E402
 
 
 def distinct_photos(count, seed):
-    """The nature photos re-encoded with one pixel changed (the gallery stores a photo once)."""
+    """The nature photos re-encoded with a mark of their own (the gallery stores a photo once)."""
     from PIL import Image
     sources = [Image.open(p).convert("RGB") for p in sorted((TESTDATA / "photos" / "albums" / "nature").glob("*.jpg"))]
     out = []
     for i in range(count):
         image = sources[i % len(sources)].copy()
-        image.putpixel((i % image.width, seed % image.height), (i % 256, seed % 256, (i * 13) % 256))
+        # i and seed in binary as 8×8 black and white squares: survives JPEG quantization.
+        for bit in range(16):
+            for row, value in ((0, i), (1, seed)):
+                shade = 255 if (value >> bit) & 1 else 0
+                image.paste((shade, shade, shade), (bit * 8, row * 8, bit * 8 + 8, row * 8 + 8))
         data = io.BytesIO()
         image.save(data, "JPEG", quality=88)
         out.append((f"t{seed}-{i}.jpg", data.getvalue()))
@@ -59,7 +63,7 @@ def site(work, bin_dir, threads, nginx_workers, worker=True):
 
 
 def wrk(url, seconds, connections, *headers):
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency"]
     for h in headers:
         args += ["-H", h]
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
@@ -83,7 +87,7 @@ def upload_rate(stack, browser, photos, seconds, concurrency):
         started = time.time()
         r = s.post(stack.base + "/upload", data={"csrf": token, "visibility": "private"},
                    files=[("photos", (photo[0], photo[1], "image/jpeg"))], allow_redirects=False)
-        assert r.status_code == 303, r.status_code
+        assert r.status_code == 303, (r.status_code, re.findall(r"<p[^>]*>(.*?)</p>", r.text)[:3])
         return time.time() - started
     with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
         pending = set()
@@ -103,9 +107,22 @@ def web_curve(args, work):
     rows = []
     for nginx_workers in (1, 2):
         for threads in (1, 2, 4, 8, 16):
-            stack = site(work / f"web-{nginx_workers}-{threads}", args.bin, threads, nginx_workers, worker=False)
+            stack = site(work / f"web-{nginx_workers}-{threads}", args.bin, threads, nginx_workers, worker=True)
             try:
                 browser = register_and_login(stack, "tuner")
+                # A full public feed page (24 tiles, as in scripts/bench-feed), then no worker
+                # competing for the cores while measuring.
+                seed = distinct_photos(24, 1000 + threads * 10 + nginx_workers)
+                for start in range(0, 24, 8):
+                    r = browser.submit("/upload", "/upload", {"visibility": "public"},
+                                       files=[("photos", (n, d, "image/jpeg")) for n, d in seed[start:start + 8]])
+                    assert r.status_code == 303
+                deadline = time.time() + 120
+                while browser.get(stack.base + "/").text.count("/thumb.webp") < 24:
+                    assert time.time() < deadline, "feed not ready"
+                    time.sleep(0.3)
+                stack.procs["worker"].send_signal(signal.SIGTERM)
+                stack.procs["worker"].wait(timeout=60)
                 url = stack.base + "/"
                 wrk(url, 1, 4, "Cookie: session=bypasses-the-microcache")  # warm up
                 feed_rate, feed_p99 = wrk(url, args.seconds, 32, "Cookie: session=bypasses-the-microcache")
