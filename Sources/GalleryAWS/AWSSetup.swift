@@ -95,6 +95,17 @@ public final class AWSSetup {
                 steps.append(Step(resource: "index \(spec.name).\(index.name)", state: .created, detail: index.projection))
             }
         }
+        // The table's backup: point-in-time recovery (restore to any second of the last 35 days).
+        let backups = try db.call("DescribeContinuousBackups", ["TableName": spec.name])
+        let recovery = ((backups["ContinuousBackupsDescription"] as? [String: Any])?["PointInTimeRecoveryDescription"]
+                        as? [String: Any])?["PointInTimeRecoveryStatus"] as? String
+        if recovery == "ENABLED" {
+            steps.append(Step(resource: "point-in-time recovery \(spec.name)", state: .existed, detail: ""))
+        } else {
+            _ = try db.call("UpdateContinuousBackups", ["TableName": spec.name,
+                                                         "PointInTimeRecoverySpecification": ["PointInTimeRecoveryEnabled": true]])
+            steps.append(Step(resource: "point-in-time recovery \(spec.name)", state: .created, detail: "35 days"))
+        }
         if spec.ttl {
             let answer = try db.call("DescribeTimeToLive", ["TableName": spec.name])
             let ttl = answer["TimeToLiveDescription"] as? [String: Any]

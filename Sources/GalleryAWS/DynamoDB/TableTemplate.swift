@@ -19,6 +19,8 @@ extension DynamoTables {
                 "TableName": ["Fn::Sub": "${AWS::StackName}-\(table)"],
                 "BillingMode": "PAY_PER_REQUEST",
                 "SSESpecification": ["SSEEnabled": true],
+                // The tables' backup (AWSSetup turns it on too).
+                "PointInTimeRecoverySpecification": ["PointInTimeRecoveryEnabled": true],
                 "AttributeDefinitions": spec.attributeDefinitions(only: nil),
                 "KeySchema": keys,
             ]
