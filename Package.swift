@@ -83,17 +83,24 @@ let package = Package(
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
 
+        // Where the tests' photos (Tests/Fixtures) and the repository's files are; every test
+        // target uses it, so the locating logic exists once.
+        .target(name: "GalleryTestSupport", path: "Tests/GalleryTestSupport"),
         // One conformance suite per seam, run against every backend.
-        .target(name: "GalleryConformance", dependencies: ["GalleryCore"], path: "Tests/GalleryConformance"),
-        .testTarget(name: "GalleryCoreTests", dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords"]),
+        .target(name: "GalleryConformance", dependencies: ["GalleryCore", "GalleryTestSupport"],
+                path: "Tests/GalleryConformance"),
+        .testTarget(name: "GalleryCoreTests",
+                    dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords", "GalleryTestSupport"]),
         .testTarget(name: "GalleryEmbeddedTests",
-                    dependencies: ["GalleryEmbedded", "GalleryConformance"]),
+                    dependencies: ["GalleryEmbedded", "GalleryConformance", "GalleryTestSupport"]),
         .testTarget(name: "GalleryAWSTests",
-                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
-        .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
-        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded"]),
+                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryImagingTests",
+                    dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded", "GalleryTestSupport"]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
+                    dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection",
+                                   "GalleryCrypto", "GalleryTestSupport", logging]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,6 +2,7 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryTestSupport
 import XCTest
 
 /// Cognito on moto_server: the shared conformance suite (minus what moto cannot play), then
@@ -159,7 +160,7 @@ final class CognitoIdentityProviderTests: MotoTestCase {
     }
 
     private func validateAgainstBotocore(_ calls: [(String, String)]) throws {
-        guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
+        guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [try temporaryScript("validate_cognito.py", #"""

@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCurl
+import GalleryTestSupport
 import XCTest
 
 /// `moto_server` on a free loopback port, for one test class. `reset()` empties every service
@@ -17,9 +18,8 @@ final class MotoServer {
 
     init(environment: [String: String] = [:], serialized: Bool = false) throws {
         if serialized {
-            guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
-            let child = try ChildProcess(python, [try temporaryScript("moto_serialized.py", Self.serializedSource)],
-                                         environment: environment)
+            guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
+            let child = try ChildProcess(python, [Self.serializedScript.path], environment: environment)
             guard let line = child.firstLine(), let port = Int(line), Self.waitUntilReady(port: port, child: child) else {
                 throw NSError(domain: "MotoServer", code: 2, userInfo: [NSLocalizedDescriptionKey: "serialized moto did not start: \(child.log)"])
             }
@@ -27,7 +27,7 @@ final class MotoServer {
             self.port = port
             return
         }
-        guard let moto = executable("moto_server") else { throw XCTSkip("moto_server is not installed (pip install 'moto[server]')") }
+        guard let moto = executable("moto_server") else { throw missingTool("moto_server is not installed (Tests/requirements.txt)") }
         var lastLog = ""
         for _ in 0..<3 {  // the port was free a moment ago; another process may take it first
             let port = freeLoopbackPort()
@@ -74,23 +74,9 @@ final class MotoServer {
 
     func stop() { child.stop() }
 
-    /// moto's own WSGI application behind one lock, on a port the OS picks.
-    static let serializedSource = #"""
-import sys, threading
-from werkzeug.serving import make_server
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-app = DomainDispatcherApplication(create_backend_app)
-lock = threading.Lock()
-
-def serialized(environ, start_response):
-    with lock:
-        return list(app(environ, start_response))
-
-server = make_server("127.0.0.1", 0, serialized, threaded=True)
-print(server.server_port, flush=True)
-server.serve_forever()
-"""#
+    /// moto's own WSGI application behind one lock, on a port the OS picks; the same script
+    /// serves the end-to-end tests and the worker's tests.
+    static let serializedScript = Repository.url("Tests/EndToEnd/moto_serialized.py")
 }
 
 /// One moto server per test class: started in `setUp()` of the first test, stopped in the

@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import GalleryTestSupport
 import XCTest
 
 /// What every `BlobStore` must do. Give it a new, empty store and a scratch directory per test.
@@ -15,7 +16,7 @@ public final class BlobStoreConformance {
 
     /// A real camera photo, larger than any copy buffer, survives a round trip byte for byte.
     public func testPutFileAndDownload() throws {
-        let photo = testDataDirectory().appendingPathComponent("photos/albums/text/craft-beer.jpg")
+        let photo = Fixtures.url("photos/albums/text/craft-beer.jpg")
         let original = try Data(contentsOf: photo)
         let key = "originals/cr/craft-beer-0001.jpg"
         try store.put(key: key, file: photo, contentType: "image/jpeg")

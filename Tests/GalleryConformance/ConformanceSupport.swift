@@ -92,16 +92,6 @@ public func assertSameMillisecond(_ a: Date?, _ b: Date?, _ message: @autoclosur
     XCTAssertEqual(a.timeIntervalSince1970, b.timeIntervalSince1970, accuracy: 0.001, message(), file: file, line: line)
 }
 
-/// The shared test photos: `GALLERY_TESTDATA`, else `../shared/testdata` beside the repository.
-public func testDataDirectory() -> URL {
-    if let path = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"], !path.isEmpty {
-        return URL(fileURLWithPath: path)
-    }
-    return URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/testdata").standardizedFileURL
-}
-
 /// A fresh directory under the system's temporary directory, for one test.
 public func makeTemporaryDirectory(_ label: String = "gallery-test") throws -> URL {
     let url = FileManager.default.temporaryDirectory

@@ -2,17 +2,21 @@ import Foundation
 import GalleryCore
 import XCTest
 
-/// What every `IdentityProvider` must do. Give it a provider with no accounts per test, and
-/// a way to read the newest confirmation code mailed to an address (the backend's outbox,
-/// or whatever the provider's test server exposes).
+/// What every `IdentityProvider` must do. Give it a provider with no accounts per test, a
+/// way to read the newest confirmation code mailed to an address (the backend's outbox, or
+/// whatever the provider's test server exposes), and, where the backend's mail can be seen,
+/// how many mails it has sent so far.
 public final class IdentityProviderConformance {
     public static let sourceFile = #filePath
     let provider: IdentityProvider
     let latestCode: (_ email: String) throws -> String?
+    let mailsSent: (() throws -> Int)?
 
-    public init(provider: IdentityProvider, latestCode: @escaping (_ email: String) throws -> String?) {
+    public init(provider: IdentityProvider, latestCode: @escaping (_ email: String) throws -> String?,
+                mailsSent: (() throws -> Int)? = nil) {
         self.provider = provider
         self.latestCode = latestCode
+        self.mailsSent = mailsSent
     }
 
     let password = "correct horse battery"
@@ -63,8 +67,18 @@ public final class IdentityProviderConformance {
         XCTAssertEqual(try provider.signIn(username: "carol", password: password).email, "carol@example.com")
     }
 
+    /// Asking for a code again under a name nobody has mails nothing, and answers as for a real
+    /// account (no error), so the form does not tell which names are taken.
     public func testResendForUnknownUserIsSilent() throws {
+        let mailsSent = try XCTUnwrap(self.mailsSent, "this backend's test shows no count of the mails sent")
+        _ = try provider.signUp(username: "hana", email: "hana@example.com", password: password)
+        let afterSignUp = try mailsSent()
+        XCTAssertGreaterThan(afterSignUp, 0, "the count sees the sign-up's mail")
         try provider.resendCode(username: "nobody")
+        try provider.resendCode(username: "hana.other")
+        XCTAssertEqual(try mailsSent(), afterSignUp, "nothing is mailed for names nobody has")
+        try provider.resendCode(username: "hana")
+        XCTAssertEqual(try mailsSent(), afterSignUp + 1, "the same answer for a real name, which does get a mail")
     }
 
     /// The same error, whether the user exists or not, so the form does not tell who has an account.

@@ -1,6 +1,7 @@
 import Foundation
 import GalleryConformance
 import GalleryCore
+import GalleryTestSupport
 @testable import GalleryEmbedded
 import XCTest
 
@@ -37,7 +38,7 @@ final class FileBlobStoreTests: XCTestCase {
 
     /// nginx serves the file under the internal prefix; it reads it as another user.
     func testFilesLandUnderTheRootReadableByNginx() throws {
-        let photo = testDataDirectory().appendingPathComponent("photos/albums/nature/prairie_falcon.jpg")
+        let photo = Fixtures.url("photos/albums/nature/prairie_falcon.jpg")
         try store.put(key: "originals/pr/prairie-falcon.jpg", file: photo, contentType: "image/jpeg")
         let path = directory.appendingPathComponent("blobs/originals/pr/prairie-falcon.jpg").path
         XCTAssertEqual(FileManager.default.contents(atPath: path), try Data(contentsOf: photo))

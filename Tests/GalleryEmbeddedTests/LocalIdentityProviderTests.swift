@@ -17,9 +17,9 @@ final class LocalIdentityProviderTests: XCTestCase {
         outbox = fixture.directory.appendingPathComponent("outbox")
         let mailer = try OutboxMailer(directory: outbox, from: "Gallery <gallery@example.org>")
         provider = LocalIdentityProvider(database: fixture.database, mailer: mailer, siteURL: "https://photos.example.org/")
-        suite = IdentityProviderConformance(provider: provider) { [outbox] email in
+        suite = IdentityProviderConformance(provider: provider, latestCode: { [outbox] email in
             try Outbox(directory: outbox!).latestCode(to: email)
-        }
+        }, mailsSent: { [outbox] in try Outbox(directory: outbox!).messages().count })
     }
 
     override func tearDown() {
@@ -139,11 +139,13 @@ private final class FailingMailer: Mailer {
 struct Outbox {
     let directory: URL
 
-    func messages(to recipient: String) throws -> [String] {
+    /// Every message, or those to `recipient`.
+    func messages(to recipient: String? = nil) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".eml") && !$0.hasPrefix(".") }.sorted()
-        return try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
-            .filter { $0.contains("\r\nTo: \(recipient)\r\n") }
+        let all = try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
+        guard let recipient else { return all }
+        return all.filter { $0.contains("\r\nTo: \(recipient)\r\n") }
     }
 
     /// The 6-digit code of the newest mail to `recipient`.

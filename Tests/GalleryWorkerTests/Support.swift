@@ -2,21 +2,13 @@ import Foundation
 import GalleryBootstrap
 import GalleryCore
 import GalleryCrypto
+import GalleryTestSupport
 import ImageInspection
 import Logging
 import XCTest
 @testable import GalleryWorker
 
-/// The shared photos: ../shared/testdata beside the repository, or $GALLERY_TESTDATA.
-let testData: URL = {
-    if let path = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"] {
-        return URL(fileURLWithPath: path)
-    }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("../shared/testdata").standardizedFileURL
-}()
-
-func photo(_ relative: String) -> URL { testData.appendingPathComponent(relative) }
+func photo(_ relative: String) -> URL { Fixtures.url(relative) }
 
 /// Small real photos (≈512–800 px) for jobs that should be quick.
 let naturePhotos = ["silver_fir", "prairie_falcon", "wood_anemones", "el_torcal_rocks", "tanners_ridge",
@@ -317,8 +309,7 @@ final class Moto {
     let endpoint: String
 
     init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("EndToEnd/moto_serialized.py")
+        let script = Repository.url("Tests/EndToEnd/moto_serialized.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path]
         let out = Pipe()

@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import GalleryEmbedded
+import GalleryTestSupport
 @testable import GalleryWeb
 
 /// The web app in-process on a real SQLite file and blob directory.
@@ -10,20 +11,10 @@ final class TestServer {
     let services: Services
     let directory: URL
 
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static var testdata: URL {
-        if let path = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"] { return URL(fileURLWithPath: path) }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
-    }
-
     init(environment: [String: String] = [:]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-web-\(UUID().uuidString)")
         var env = ["GALLERY_DATA_DIR": directory.path,
-                   "GALLERY_TEMPLATES": Self.repoRoot.appendingPathComponent("templates").path]
+                   "GALLERY_TEMPLATES": Repository.url("templates").path]
         env.merge(environment) { $1 }
         config = try Configuration(environment: env)
         for dir in [config.temporaryDirectory, config.blobDirectory, config.outboxDirectory] {
