@@ -79,6 +79,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
+        // The cost of one feed page render, in-process (bench/README.md).
+        .executableTarget(name: "gallery-bench-feed-render", dependencies: ["GalleryBootstrap", "GalleryWeb"],
+                          path: "bench/feed/Sources"),
         // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
