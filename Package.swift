@@ -96,8 +96,15 @@ let package = Package(
                     dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords", "GalleryTestSupport"]),
         .testTarget(name: "GalleryEmbeddedTests",
                     dependencies: ["GalleryEmbedded", "GalleryConformance", "GalleryTestSupport"]),
+        // moto_server and other helper processes the tests start and stop.
+        .target(name: "GalleryMoto", dependencies: ["GalleryAWS", "GalleryCurl", "GalleryTestSupport"],
+                path: "Tests/GalleryMoto"),
         .testTarget(name: "GalleryAWSTests",
-                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", "GalleryTestSupport"]),
+                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", "GalleryMoto", "GalleryTestSupport"]),
+        // Conformance suites in Swift Testing: each check runs over every backend of its seam.
+        .testTarget(name: "GalleryConformanceTests",
+                    dependencies: ["GalleryCore", "GalleryConformance", "GalleryEmbedded", "GalleryAWS", "GalleryMoto",
+                                   "GalleryTestSupport"]),
         .testTarget(name: "GalleryImagingTests",
                     dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib", "GalleryTestSupport"]),
         .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded", "GalleryTestSupport"]),

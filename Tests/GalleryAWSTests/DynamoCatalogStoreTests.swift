@@ -2,6 +2,7 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// The catalog on DynamoDB (moto, serialized so that conditional writes are decided one at a

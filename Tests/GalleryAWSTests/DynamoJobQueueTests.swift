@@ -2,6 +2,7 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// The job queue on DynamoDB (moto, serialized: see `MotoServer`): the shared conformance

@@ -2,6 +2,7 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// The metadata store on DynamoDB (moto_server): the shared conformance suite, then what is

@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCrypto
 import GalleryCurl
+import GalleryMoto
 import XCTest
 
 final class HTTPClientTests: XCTestCase {

@@ -4,6 +4,7 @@ import GalleryConformance
 import GalleryCore
 import GalleryCrypto
 import GalleryCurl
+import GalleryMoto
 import XCTest
 
 /// The blob store on S3 (moto_server): the shared conformance suite, then multipart uploads,

@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import GalleryCurl
+import GalleryMoto
 import GalleryTestSupport
 import XCTest
 

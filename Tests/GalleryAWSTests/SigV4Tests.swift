@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCrypto
+import GalleryMoto
 import GalleryTestSupport
 import XCTest
 

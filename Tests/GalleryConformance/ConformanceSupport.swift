@@ -2,6 +2,10 @@ import Foundation
 import GalleryCore
 import XCTest
 
+// The seams whose suites are still here (XCTest) are wired as below; the identity seam has
+// moved to GalleryConformanceTests, where one Swift Testing suite runs each check over every
+// backend (`@Test(arguments:)`), and the others are to follow it.
+//
 // How a backend runs a suite. XCTest on Linux does not run test methods a test class
 // inherits, so the suites are plain classes whose `public func test…()` methods each
 // backend's XCTestCase calls from a method of the same name:

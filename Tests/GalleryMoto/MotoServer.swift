@@ -1,5 +1,5 @@
 import Foundation
-@testable import GalleryAWS
+import GalleryAWS
 import GalleryCurl
 import GalleryTestSupport
 import XCTest
@@ -11,12 +11,12 @@ import XCTest
 /// requests on concurrent threads without a lock, so two conditional UpdateItems on one item
 /// can both succeed (checked with boto3: 6 threads, 40 items, 42 wins) — which DynamoDB
 /// never allows. Tests of concurrent claims need the serialized server to mean anything.
-final class MotoServer {
-    let child: ChildProcess
-    let port: Int
-    var url: String { "http://127.0.0.1:\(port)" }
+public final class MotoServer: @unchecked Sendable {  // set once, stopped once; shared by the tests of one suite
+    public let child: ChildProcess
+    public let port: Int
+    public var url: String { "http://127.0.0.1:\(port)" }
 
-    init(environment: [String: String] = [:], serialized: Bool = false) throws {
+    public init(environment: [String: String] = [:], serialized: Bool = false) throws {
         if serialized {
             guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
             let child = try ChildProcess(python, [Self.serializedScript.path], environment: environment)
@@ -56,13 +56,42 @@ final class MotoServer {
         return false
     }
 
-    func reset() throws {
+    /// Empties every service (a throw, not an XCTest assertion, so Swift Testing sees it too).
+    public func reset() throws {
         let response = try HTTPClient().send(HTTPRequest(method: "POST", url: url + "/moto-api/reset"))
-        XCTAssertEqual(response.status, 200, "moto reset")
+        guard response.status == 200 else {
+            throw NSError(domain: "MotoServer", code: 3, userInfo: [NSLocalizedDescriptionKey: "moto reset: HTTP \(response.status)"])
+        }
+    }
+
+    /// A user pool like the one the README describes: email verified by code, passwords of at
+    /// least 10 characters, case-insensitive usernames, and an app client with a secret.
+    public static func makeUserPool(_ client: AWSClient) throws -> (pool: String, client: String, secret: String) {
+        func call(_ operation: String, _ body: [String: Any]) throws -> [String: Any] {
+            try client.json(.cognito, target: "AWSCognitoIdentityProviderService", operation, version: "1.1", body)
+        }
+        let pool = try call("CreateUserPool", [
+            "PoolName": "gallery-test",
+            "Policies": ["PasswordPolicy": ["MinimumLength": 10, "RequireUppercase": false, "RequireLowercase": false,
+                                            "RequireNumbers": false, "RequireSymbols": false]],
+            "AutoVerifiedAttributes": ["email"],
+            "UsernameConfiguration": ["CaseSensitive": false],
+        ])
+        let app = (pool["UserPool"] as? [String: Any])?["Id"] as? String
+        guard let poolID = app else { throw NSError(domain: "MotoServer", code: 4, userInfo: [NSLocalizedDescriptionKey: "CreateUserPool: \(pool)"]) }
+        let created = try call("CreateUserPoolClient", [
+            "UserPoolId": poolID, "ClientName": "gallery-web", "GenerateSecret": true,
+            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ])
+        guard let details = created["UserPoolClient"] as? [String: Any], let id = details["ClientId"] as? String,
+              let secret = details["ClientSecret"] as? String else {
+            throw NSError(domain: "MotoServer", code: 4, userInfo: [NSLocalizedDescriptionKey: "CreateUserPoolClient: \(created)"])
+        }
+        return (poolID, id, secret)
     }
 
     /// A client for every service of this server, with fast retries for tests.
-    func client(credentials: AWSCredentials = AWSCredentials(accessKeyID: "AKIAMOTOTEST", secretAccessKey: "moto-secret"),
+    public func client(credentials: AWSCredentials = AWSCredentials(accessKeyID: "AKIAMOTOTEST", secretAccessKey: "moto-secret"),
                 region: String = "eu-central-1", maxAttempts: Int = 3) throws -> AWSClient {
         let endpoint = try AWSEndpoint(url: url)
         return AWSClient(configuration: AWSConfiguration(
@@ -72,7 +101,7 @@ final class MotoServer {
             connectTimeout: 2, timeout: 30))
     }
 
-    func stop() { child.stop() }
+    public func stop() { child.stop() }
 
     /// moto's own WSGI application behind one lock, on a port the OS picks; the same script
     /// serves the end-to-end tests and the worker's tests.
@@ -81,14 +110,14 @@ final class MotoServer {
 
 /// One moto server per test class: started in `setUp()` of the first test, stopped in the
 /// class's `tearDown()`.
-class MotoTestCase: XCTestCase {
+open class MotoTestCase: XCTestCase {
     private static var servers: [ObjectIdentifier: MotoServer] = [:]
     private static var failures: [ObjectIdentifier: Error] = [:]
 
     /// Classes whose tests race conditional writes override this (see `MotoServer`).
-    class var serializedMoto: Bool { false }
+    open class var serializedMoto: Bool { false }
 
-    var moto: MotoServer {
+    public var moto: MotoServer {
         get throws {
             let id = ObjectIdentifier(type(of: self))
             if let server = Self.servers[id] { return server }
@@ -104,7 +133,7 @@ class MotoTestCase: XCTestCase {
         }
     }
 
-    override class func tearDown() {
+    override open class func tearDown() {
         servers.removeValue(forKey: ObjectIdentifier(self))?.stop()
         failures.removeValue(forKey: ObjectIdentifier(self))
         super.tearDown()

@@ -1,14 +1,13 @@
 import Foundation
-import XCTest
 
 /// A helper process a test starts (moto_server, a scripted HTTP server, an SMTP server) and
 /// stops. Its output is kept in a file so a failing start can say why.
-final class ChildProcess {
-    let process = Process()
-    let logFile: URL
+public final class ChildProcess {
+    public let process = Process()
+    public let logFile: URL
     private let stdoutPipe = Pipe()
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-aws-test-\(UUID().uuidString).log")
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown)
@@ -20,11 +19,18 @@ final class ChildProcess {
         process.environment = env
         process.standardOutput = stdoutPipe
         process.standardError = try FileHandle(forWritingTo: logFile)
+        // A child inherits the signal mask of the thread that starts it, and the threads of
+        // Swift Testing and Dispatch block most signals: started from one, moto_server would
+        // ignore the SIGTERM of stop(). Unblock everything for the moment of the spawn.
+        var all = sigset_t(), previous = sigset_t()
+        sigemptyset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try process.run()
     }
 
     /// The first line the child prints (our scripts print their port), or nil if it died.
-    func firstLine(timeout: TimeInterval = 20) -> String? {
+    public func firstLine(timeout: TimeInterval = 20) -> String? {
         let handle = stdoutPipe.fileHandleForReading
         var bytes = Data()
         let deadline = Date().addingTimeInterval(timeout)
@@ -39,11 +45,15 @@ final class ChildProcess {
         return nil
     }
 
-    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    func stop() {
+    /// SIGTERM, and SIGKILL if the child is still there after 10 s.
+    public func stop() {
         if process.isRunning {
             process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         // Best effort: a leftover log in /tmp is harmless.
@@ -54,7 +64,7 @@ final class ChildProcess {
 }
 
 /// A loopback port that was free a moment ago (for servers that cannot report their own).
-func freeLoopbackPort() -> Int {
+public func freeLoopbackPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
@@ -72,14 +82,14 @@ func freeLoopbackPort() -> Int {
 }
 
 /// Writes a script to a temporary file and returns its path.
-func temporaryScript(_ name: String, _ text: String) throws -> String {
+public func temporaryScript(_ name: String, _ text: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-\(UUID().uuidString)-\(name)")
     try text.write(to: url, atomically: true, encoding: .utf8)
     return url.path
 }
 
 /// An executable found on PATH, for python3 and moto_server wherever pyenv or pip put them.
-func executable(_ name: String) -> String? {
+public func executable(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
     for directory in path.split(separator: ":") {
         let candidate = "\(directory)/\(name)"
