@@ -60,18 +60,24 @@ let package = Package(
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
         // Decoding, orientation, resampling, encoding.
         .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CWebP", "CExif", "CLCMS2", "CZlib"]),
-        // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
+        // The use cases between the seams and the front ends: uploads, removal, sharing, access,
+        // albums, accounts and their removal.
+        .target(name: "GalleryUseCases", dependencies: ["GalleryCore", "GalleryCrypto", "ImageInspection", logging]),
+        // Request and response types and the parsers of untrusted input (multipart, forms,
+        // cookies, headers, CGI parameters): no libfcgi, no templates, so each can be fuzzed alone.
+        .target(name: "GalleryHTTP", dependencies: ["GalleryCore", "GalleryCrypto"]),
+        // FastCGI transport, router, sessions, CSRF, pages (parse → use case → render), templates.
         .target(name: "GalleryWeb", dependencies: [
-            "GalleryCore", "GalleryCrypto", "ImageInspection", "CFastCGI",
+            "GalleryCore", "GalleryCrypto", "GalleryHTTP", "GalleryUseCases", "CFastCGI",
             .product(name: "Mustache", package: "swift-mustache"), logging,
         ]),
         // Claim loop, leases, retries, isolated decoding.
-        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging", "ImageInspection", logging]),
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryUseCases", "GalleryImaging", "ImageInspection", logging]),
         // Picks the backends from configuration, once, for every executable.
         .target(name: "GalleryBootstrap",
                 dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
@@ -80,11 +86,17 @@ let package = Package(
         ]),
 
         // The cost of one feed page render, in-process (bench/README.md).
-        .executableTarget(name: "gallery-bench-feed-render", dependencies: ["GalleryBootstrap", "GalleryWeb"],
+        .executableTarget(name: "gallery-bench-feed-render",
+                          dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"],
                           path: "bench/feed/Sources"),
         // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
+        // The queue benchmark's client (bench/queue/run.sh).
+        .executableTarget(name: "gallery-bench-queue", dependencies: [
+            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "ImageInspection",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "bench/queue/Sources"),
 
         // Where the tests' photos (Tests/Fixtures) and the repository's files are; every test
         // target uses it, so the locating logic exists once.
@@ -107,10 +119,14 @@ let package = Package(
                                    "GalleryTestSupport"]),
         .testTarget(name: "GalleryImagingTests",
                     dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib", "GalleryTestSupport"]),
-        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryUseCasesTests",
+                    dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryWebTests",
+                    dependencies: ["GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryTestSupport"]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection",
-                                   "GalleryCrypto", "GalleryTestSupport", logging]),
+                    dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging",
+                                   "ImageInspection", "GalleryCrypto", "GalleryTestSupport", logging]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

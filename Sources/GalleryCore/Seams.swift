@@ -11,8 +11,6 @@ public protocol MetadataStore: AnyObject, Sendable {
     func createProfile(_ profile: Profile) throws
     func profile(userID: String) throws -> Profile?
     func profile(username: String) throws -> Profile?
-    /// Throws `.notFound` for an unknown user.
-    func updateProfile(userID: String, displayName: String) throws
 
     func createSession(_ session: SessionRecord) throws
     func session(idHash: String) throws -> SessionRecord?
@@ -43,7 +41,7 @@ public protocol MetadataStore: AnyObject, Sendable {
 public protocol JobQueue: AnyObject, Sendable {
     /// Adds a queued job, available at `availableAt`.
     @discardableResult
-    func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job
+    func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job
     /// Takes one job that is queued and available, or running with an expired lease:
     /// → running, owner, leaseUntil = now + lease, attempts + 1, version + 1.
     /// Of two claimers of the same job exactly one wins. Nil when nothing is claimable.

@@ -38,13 +38,6 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func updateProfile(userID: String, displayName: String) throws {
-        let changed = try database.read {
-            try $0.run("UPDATE profiles SET display_name = ? WHERE user_id = ?", [displayName, userID])
-        }
-        guard changed == 1 else { throw GalleryError.notFound }
-    }
-
     static let profileColumns = """
         user_id, username, email, display_name, created_at, bio, address, phone, avatar_image_id, \
         default_visibility, deleted_at, share_position, strip_position_for_others
@@ -186,7 +179,7 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     private func page(_ sql: String, value: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let after = try KeysetCursor.decode(cursor)
-        let limit = try KeysetCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let rows = try database.read { try $0.query(sql, [value, after.createdAt, after.id, limit + 1], ImageRows.image) }
         return KeysetCursor.page(rows, limit: limit) { KeysetCursor(createdAt: $0.createdAt.milliseconds, id: $0.id) }
     }

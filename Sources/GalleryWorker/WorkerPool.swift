@@ -26,7 +26,7 @@ public struct ShutdownSummary: Equatable, Sendable {
 /// The claim loop of one worker process: `settings.slots` threads, each claiming and
 /// processing one job at a time, one heartbeat thread keeping their leases, and optionally a
 /// watcher that wakes idle slots when the job table's file changes.
-public final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var is guarded by `condition`
     private let context: WorkerContext
     private let workers: [Worker]
     private let condition = NSCondition()
@@ -36,12 +36,8 @@ public final class WorkerPool: @unchecked Sendable {
     private var counts = WorkerCounts()
     private var watcher: FileChangeWatcher?
 
-    /// `catalog` is needed for account removal jobs; without it they fail (and end dead, for an
-    /// operator to requeue once the worker is configured).
-    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore? = nil,
-                settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
-        let context = WorkerContext(metadata: metadata, jobs: jobs, blobs: blobs, catalog: catalog,
-                                    settings: settings, logger: logger)
+    public init(stores: Stores, settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
+        let context = WorkerContext(stores: stores, settings: settings, logger: logger)
         self.context = context
         workers = (0..<settings.slots).map { Worker(context: context, slot: $0) }
     }

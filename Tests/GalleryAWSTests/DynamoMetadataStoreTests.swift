@@ -29,7 +29,6 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testProfileRoundTrip() throws { try suite.testProfileRoundTrip() }
     func testUsernamesIgnoreCase() throws { try suite.testUsernamesIgnoreCase() }
     func testDuplicateProfileConflicts() throws { try suite.testDuplicateProfileConflicts() }
-    func testUpdateProfile() throws { try suite.testUpdateProfile() }
     func testSessionLifecycle() throws { try suite.testSessionLifecycle() }
     func testImageRoundTrip() throws { try suite.testImageRoundTrip() }
     func testCatalogFieldsRoundTrip() throws { try suite.testCatalogFieldsRoundTrip() }

@@ -5,8 +5,9 @@ import GalleryMoto
 import XCTest
 
 final class HTTPClientTests: XCTestCase {
-    /// Started once for the class; if it did not start, every test fails with the reason.
-    static var server: Result<ScriptedHTTPServer, Error>!
+    /// Started once for the class; if it did not start, every test fails with the reason. Set
+    /// in the class setUp, read by tests that XCTest runs one after another.
+    nonisolated(unsafe) static var server: Result<ScriptedHTTPServer, Error>!
 
     override class func setUp() {
         super.setUp()

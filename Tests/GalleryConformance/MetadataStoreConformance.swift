@@ -47,15 +47,6 @@ public final class MetadataStoreConformance {
         XCTAssertEqual(try store.profile(userID: alice.userID), alice, "the first profile is untouched")
     }
 
-    public func testUpdateProfile() throws {
-        var bob = Self.profile("bob")
-        try store.createProfile(bob)
-        try store.updateProfile(userID: bob.userID, displayName: "Bob B. ✓")
-        bob.displayName = "Bob B. ✓"
-        XCTAssertEqual(try store.profile(userID: bob.userID), bob)
-        assertThrows(.notFound) { try store.updateProfile(userID: "nobody", displayName: "x") }
-    }
-
     // MARK: Sessions
 
     public func testSessionLifecycle() throws {
@@ -104,7 +95,7 @@ public final class MetadataStoreConformance {
         image.title = "Tower <b>bridge</b> at dusk"
         image.description = "Long exposure.\nÜber 30 s — 夜"
         image.tags = ["london", "night", "long-exposure", "b_w"]
-        image.shareToken = "token-Aa0_-xyz0123456789"
+        image.shareToken = "token-Aa0_-xyz0123456789abcdefgh"
         image.visibility = .unlisted
         try store.putImage(image)
         XCTAssertEqual(try store.image(id: "img1"), image)

@@ -111,8 +111,9 @@ public final class MotoServer: @unchecked Sendable {  // set once, stopped once;
 /// One moto server per test class: started in `setUp()` of the first test, stopped in the
 /// class's `tearDown()`.
 open class MotoTestCase: XCTestCase {
-    private static var servers: [ObjectIdentifier: MotoServer] = [:]
-    private static var failures: [ObjectIdentifier: Error] = [:]
+    // XCTest runs a class's tests and its class tearDown one after another on one thread.
+    nonisolated(unsafe) private static var servers: [ObjectIdentifier: MotoServer] = [:]
+    nonisolated(unsafe) private static var failures: [ObjectIdentifier: Error] = [:]
 
     /// Classes whose tests race conditional writes override this (see `MotoServer`).
     open class var serializedMoto: Bool { false }

@@ -23,7 +23,7 @@ final class AdminCommandTests: XCTestCase {
         try Data("<html>no photo</html>".utf8).write(to: html)
         let good = try site.upload(naturePhotos[0])
         let poison = try site.upload(html, format: .jpeg, width: 10, height: 10)
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                               settings: site.settings(maxAttempts: 1), logger: LogRecorder().logger)
         pool.start()
         XCTAssert(try eventually(timeout: 20) { try site.job(of: poison).status == .dead && site.allDone([good]) })
@@ -65,7 +65,7 @@ final class AdminCommandTests: XCTestCase {
 
         run = try gallery("thumbnails", "regenerate", good.id)
         XCTAssertEqual(run.status, 0, run.err)
-        XCTAssertEqual(try site.allJobs().filter { $0.imageID == good.id && $0.status == .queued }.count, 1)
+        XCTAssertEqual(try site.allJobs().filter { $0.subject == .image(good.id) && $0.status == .queued }.count, 1)
         // --all skips images that already have a job waiting: both do now.
         run = try gallery("thumbnails", "regenerate", "--all")
         XCTAssertEqual(run.status, 0, run.err)
@@ -80,7 +80,7 @@ final class AdminCommandTests: XCTestCase {
 
     func testRegenerateAllRequeuesEveryImageOnce() throws {
         let images = try (0..<3).map { try site.upload(naturePhotos[$0]) }
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                               settings: site.settings(), logger: LogRecorder().logger)
         pool.start()
         XCTAssert(try eventually(timeout: 20) { try site.allDone(images) })
@@ -91,7 +91,7 @@ final class AdminCommandTests: XCTestCase {
         let run = try gallery("thumbnails", "regenerate", "--all")
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssert(run.err.contains("2 image(s) queued, 1 encrypted skipped, 1 original(s) without a record skipped"), run.err)
-        let queued = try site.allJobs().filter { $0.status == .queued }.map(\.imageID)
+        let queued = try site.allJobs().filter { $0.status == .queued }.map(\.subject.id)
         XCTAssertEqual(Set(queued), [images[0].id, images[1].id])
         XCTAssertEqual(queued.count, 2)
     }

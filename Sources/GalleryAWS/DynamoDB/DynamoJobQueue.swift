@@ -30,9 +30,9 @@ public final class DynamoJobQueue: JobQueue {
     // MARK: JobQueue
 
     @discardableResult
-    public func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job {
+    public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
         let created = DynamoTime.date(milliseconds: DynamoTime.milliseconds(Date()))
-        let job = Job(id: Identifiers.make(now: created), imageID: imageID, kind: kind, status: .queued, leaseOwner: nil,
+        let job = Job(id: Identifiers.make(now: created), subject: subject, status: .queued, leaseOwner: nil,
                       leaseUntil: nil, attempts: 0, availableAt: DynamoTime.date(milliseconds: DynamoTime.milliseconds(availableAt)),
                       lastError: nil, createdAt: created, updatedAt: created, version: 1)
         var item = JobItem.encode(job)
@@ -150,7 +150,7 @@ public final class DynamoJobQueue: JobQueue {
     /// Newest first. Each shard's `byStatus` partition is read from the cursor's position
     /// backwards and the shards are merged; the cursor is the last item's sort key.
     public func jobs(status: JobStatus, cursor: String?, limit: Int) throws -> Page<Job> {
-        let limit = try PageCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let position = try PageCursor.decode(cursor)
         return try call {
             var items: [DynamoItem] = []
@@ -281,7 +281,7 @@ enum JobItem {
 
     static func encode(_ job: Job) -> DynamoItem {
         var item: DynamoItem = [
-            "id": .s(job.id), "imageID": .s(job.imageID), "kind": .s(job.kind.rawValue), "status": .s(job.status.rawValue),
+            "id": .s(job.id), "imageID": .s(job.subject.id), "kind": .s(job.kind.rawValue), "status": .s(job.status.rawValue),
             "attempts": .int(job.attempts), "availableAt": .milliseconds(job.availableAt),
             "createdAt": .milliseconds(job.createdAt), "updatedAt": .milliseconds(job.updatedAt), "version": .int(job.version),
             "createdKey": .s(DynamoTime.sortKey(job.createdAt, id: job.id)),
@@ -296,7 +296,8 @@ enum JobItem {
         guard let kind = JobKind(rawValue: try item.string("kind")), let status = JobStatus(rawValue: try item.string("status")) else {
             throw DynamoDecodingError("unknown job kind or status")
         }
-        return Job(id: try item.string("id"), imageID: try item.string("imageID"), kind: kind, status: status,
+        // The attribute is named for the first kind of job; it holds the subject's id.
+        return Job(id: try item.string("id"), subject: JobSubject(kind: kind, id: try item.string("imageID")), status: status,
                    leaseOwner: item["leaseOwner"]?.string, leaseUntil: item["leaseUntil"]?.date,
                    attempts: try item.int("attempts"), availableAt: try item.date("availableAt"),
                    lastError: item["lastError"]?.string, createdAt: try item.date("createdAt"),

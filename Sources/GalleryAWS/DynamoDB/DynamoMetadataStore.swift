@@ -51,18 +51,6 @@ public final class DynamoMetadataStore: MetadataStore {
         }
     }
 
-    public func updateProfile(userID: String, displayName: String) throws {
-        do {
-            try db.updateItem(tables.profiles, key: ProfileItem.key(userID),
-                              update: Expression(text: "SET displayName = :d", values: [":d": .s(displayName)]),
-                              condition: Expression(text: "attribute_exists(pk)"))
-        } catch let error as AWSError where error.isConditionFailure {
-            throw GalleryError.notFound
-        } catch {
-            throw error.asGalleryError
-        }
-    }
-
     // MARK: Sessions
 
     public func createSession(_ session: SessionRecord) throws {
@@ -180,7 +168,7 @@ public final class DynamoMetadataStore: MetadataStore {
     /// page never points to an empty one.
     func newestFirst<T: Sendable>(_ table: String, index: String, partition: (name: String, value: String), cursor: String?,
                                   limit: Int, _ decode: (DynamoItem) throws -> T) throws -> Page<T> {
-        let limit = try PageCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let position = try PageCursor.decode(cursor)
         return try call {
             let start: DynamoItem? = position.map {

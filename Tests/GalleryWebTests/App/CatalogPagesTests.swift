@@ -3,6 +3,7 @@ import GalleryCore
 import GalleryCrypto
 import GalleryTestSupport
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 
 /// Albums, details, tags, search, sharing, profiles, account removal, encrypted uploads,

@@ -9,12 +9,14 @@
 import Foundation
 import GalleryBootstrap
 import GalleryCore
+import GalleryHTTP
+import GalleryUseCases
 import GalleryWeb
 
 /// Not inlined, so that callgrind's `--toggle-collect='*renderOnce*'` counts renders only.
 @inline(never)
 func renderOnce(_ app: GalleryApp, _ params: [String: String]) -> [UInt8] {
-    app.handle(Request(params: params, body: BytesBody([]))).serialized()
+    app.handle(CGIParameters.request(params, body: BytesBody([]))).serialized()
 }
 
 /// `count` public, ready photos of one owner, newest first a minute apart, each with a
@@ -53,11 +55,9 @@ do {
     let config = try Configuration(environment: environment)
     let backends = try Bootstrap.backends(config, environment: environment)
     let app = GalleryApp(
-        services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
-                           identity: backends.identity, catalog: backends.catalog),
-        config: config, templates: try Templates(directory: config.templatesDirectory),
+        useCases: UseCases(stores: backends.stores, settings: UseCases.Settings(config)), config: config, templates: try Templates(directory: config.templatesDirectory),
         secretKey: Array(repeating: 7, count: 32))
-    try seedFeed(backends.metadata, count: 24)
+    try seedFeed(backends.stores.metadata, count: 24)
 
     let request = ["REQUEST_METHOD": "GET", "DOCUMENT_URI": "/", "QUERY_STRING": "",
                    "REMOTE_ADDR": "127.0.0.1", "HTTP_COOKIE": "session=benchmark-bypasses-the-microcache"]

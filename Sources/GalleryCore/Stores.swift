@@ -1,0 +1,18 @@
+/// The one bag of seams: built once by `GalleryBootstrap` from configuration and handed, whole,
+/// to the use cases, the worker and the admin command.
+public struct Stores: Sendable {
+    public var metadata: MetadataStore
+    public var catalog: CatalogStore
+    public var jobs: JobQueue
+    public var blobs: BlobStore
+    public var identity: IdentityProvider
+
+    public init(metadata: MetadataStore, catalog: CatalogStore, jobs: JobQueue, blobs: BlobStore,
+                identity: IdentityProvider) {
+        self.metadata = metadata
+        self.catalog = catalog
+        self.jobs = jobs
+        self.blobs = blobs
+        self.identity = identity
+    }
+}
