@@ -103,3 +103,32 @@ public func makeTemporaryDirectory(_ label: String = "gallery-test") throws -> U
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// Collects what claimer threads saw.
+public final class ClaimLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _ids: [String] = []
+    private var _errors: [Error] = []
+
+    public init() {}
+
+    public func add(_ id: String) { lock.lock(); _ids.append(id); lock.unlock() }
+    public func fail(_ error: Error) { lock.lock(); _errors.append(error); lock.unlock() }
+    public var ids: [String] { lock.lock(); defer { lock.unlock() }; return _ids }
+    public var errors: [Error] { lock.lock(); defer { lock.unlock() }; return _errors }
+}
+
+/// Runs `body` on `count` new threads at once and waits for them all (real threads, so the
+/// claimers race even on a machine with few cores).
+public func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for i in 0..<count {
+        group.enter()
+        let thread = Thread {
+            body(i)
+            group.leave()
+        }
+        thread.start()
+    }
+    group.wait()
+}

@@ -1,3 +1,4 @@
+import Foundation
 import GalleryConformance
 import GalleryCore
 import Testing
@@ -28,4 +29,16 @@ func excused<Backend: Equatable>(on excusedBackend: Backend, _ reason: Comment, 
     } else {
         try check()
     }
+}
+
+/// Backends keep times to the millisecond: equal when within one.
+func expectSameMillisecond(_ a: Date?, _ b: Date?, _ comment: Comment? = nil,
+                           sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let a, let b else {
+        #expect(a == nil && b == nil, "\(String(describing: a)) ≠ \(String(describing: b)). \(comment?.rawValue ?? "")",
+                sourceLocation: sourceLocation)
+        return
+    }
+    #expect(abs(a.timeIntervalSince1970 - b.timeIntervalSince1970) <= 0.001, "\(a) ≠ \(b). \(comment?.rawValue ?? "")",
+            sourceLocation: sourceLocation)
 }
