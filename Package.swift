@@ -89,6 +89,9 @@ let package = Package(
         .executableTarget(name: "gallery-bench-feed-render",
                           dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"],
                           path: "bench/feed/Sources"),
+        // The upload parser's throughput (bench/README.md).
+        .executableTarget(name: "gallery-bench-multipart", dependencies: ["GalleryHTTP", "GalleryCrypto"],
+                          path: "bench/multipart/Sources"),
         // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
