@@ -1,55 +1,59 @@
 import Foundation
+import GalleryConformance
 import GalleryCore
-import XCTest
+import Testing
 
-/// What every `MetadataStore` must do. Give it a new, empty store per test.
-public final class MetadataStoreConformance {
-    public static let sourceFile = #filePath
-    let store: MetadataStore
-
-    public init(store: MetadataStore) {
-        self.store = store
-    }
-
+/// What every `MetadataStore` must do, each check run over every backend (`MetadataBackend`):
+/// SQLite, and DynamoDB on moto_server. Each test case gets a new, empty store.
+@Suite(.serialized, .backends())
+struct MetadataStoreConformance {
     // MARK: Profiles
 
-    public func testProfileRoundTrip() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func profileRoundTrip(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let alice = Self.profile("alice")
-        XCTAssertFalse(alice.sharePosition, "positions are private by default")
-        XCTAssertTrue(alice.stripPositionForOthers, "originals lose their position by default")
+        #expect(!(alice.sharePosition), "positions are private by default")
+        #expect(alice.stripPositionForOthers, "originals lose their position by default")
         try store.createProfile(alice)
-        XCTAssertEqual(try store.profile(userID: alice.userID), alice)
+        #expect(try store.profile(userID: alice.userID) == alice)
         var open = Self.profile("open")
         open.sharePosition = true
         open.stripPositionForOthers = false
         try store.createProfile(open)
-        XCTAssertEqual(try store.profile(userID: open.userID), open)
-        XCTAssertEqual(try store.profile(username: "alice"), alice)
-        XCTAssertNil(try store.profile(userID: "nobody"))
-        XCTAssertNil(try store.profile(username: "nobody"))
+        #expect(try store.profile(userID: open.userID) == open)
+        #expect(try store.profile(username: "alice") == alice)
+        #expect(try store.profile(userID: "nobody") == nil)
+        #expect(try store.profile(username: "nobody") == nil)
     }
 
     /// Usernames are one namespace whatever their case: "Alice" cannot pose as "alice".
-    public func testUsernamesIgnoreCase() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func usernamesIgnoreCase(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let alice = Self.profile("alice")
         try store.createProfile(alice)
-        XCTAssertEqual(try store.profile(username: "ALICE"), alice)
-        assertThrows(.conflict("")) { try store.createProfile(Self.profile("Alice")) }
+        #expect(try store.profile(username: "ALICE") == alice)
+        expectThrows(.conflict("")) { try store.createProfile(Self.profile("Alice")) }
     }
 
-    public func testDuplicateProfileConflicts() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func duplicateProfileConflicts(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let alice = Self.profile("alice")
         try store.createProfile(alice)
-        assertThrows(.conflict(""), "same username") { try store.createProfile(Self.profile("alice")) }
+        expectThrows(.conflict(""), "same username") { try store.createProfile(Self.profile("alice")) }
         var sameID = Self.profile("alice2")
         sameID.userID = alice.userID
-        assertThrows(.conflict(""), "same user id") { try store.createProfile(sameID) }
-        XCTAssertEqual(try store.profile(userID: alice.userID), alice, "the first profile is untouched")
+        expectThrows(.conflict(""), "same user id") { try store.createProfile(sameID) }
+        #expect(try store.profile(userID: alice.userID) == alice, "the first profile is untouched")
     }
 
     // MARK: Sessions
 
-    public func testSessionLifecycle() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func sessionLifecycle(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let now = wholeMilliseconds()
         let a = SessionRecord(idHash: "hash-a", userID: "u1", createdAt: now, lastSeenAt: now,
                               expiresAt: now.addingTimeInterval(3600), providerToken: "secret-token")
@@ -58,39 +62,43 @@ public final class MetadataStoreConformance {
         let c = SessionRecord(idHash: "hash-c", userID: "u2", createdAt: now, lastSeenAt: now,
                               expiresAt: now.addingTimeInterval(3600))
         for s in [a, b, c] { try store.createSession(s) }
-        XCTAssertEqual(try store.session(idHash: "hash-a"), a)
-        XCTAssertEqual(try store.session(idHash: "hash-b"), b)
-        XCTAssertNil(try store.session(idHash: "hash-x"))
+        #expect(try store.session(idHash: "hash-a") == a)
+        #expect(try store.session(idHash: "hash-b") == b)
+        #expect(try store.session(idHash: "hash-x") == nil)
 
         let later = wholeMilliseconds(now.addingTimeInterval(60))
         try store.touchSession(idHash: "hash-a", lastSeenAt: later)
-        XCTAssertEqual(try store.session(idHash: "hash-a")?.lastSeenAt, later)
-        XCTAssertEqual(try store.session(idHash: "hash-a")?.expiresAt, a.expiresAt, "touch keeps the absolute expiry")
+        #expect((try store.session(idHash: "hash-a")?.lastSeenAt) == later)
+        #expect((try store.session(idHash: "hash-a")?.expiresAt) == a.expiresAt, "touch keeps the absolute expiry")
 
         try store.deleteSession(idHash: "hash-a")
-        XCTAssertNil(try store.session(idHash: "hash-a"))
+        #expect(try store.session(idHash: "hash-a") == nil)
         try store.deleteSession(idHash: "hash-a")  // already gone: no error
 
         try store.createSession(a)
         try store.deleteSessions(userID: "u1")
-        XCTAssertNil(try store.session(idHash: "hash-a"))
-        XCTAssertNil(try store.session(idHash: "hash-b"))
-        XCTAssertEqual(try store.session(idHash: "hash-c"), c, "another user's session stays")
+        #expect(try store.session(idHash: "hash-a") == nil)
+        #expect(try store.session(idHash: "hash-b") == nil)
+        #expect(try store.session(idHash: "hash-c") == c, "another user's session stays")
     }
 
     // MARK: Images
 
-    public func testImageRoundTrip() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func imageRoundTrip(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
         try store.putImage(image)
-        XCTAssertEqual(try store.image(id: "img1"), image)
-        XCTAssertNil(try store.image(id: "img-missing"))
-        assertThrows(.conflict(""), "same id") { try store.putImage(image) }
+        #expect(try store.image(id: "img1") == image)
+        #expect(try store.image(id: "img-missing") == nil)
+        expectThrows(.conflict(""), "same id") { try store.putImage(image) }
     }
 
     /// The catalog's fields (details, tags, encryption, share link; profile details) are kept
     /// by the metadata store's own writes and reads.
-    public func testCatalogFieldsRoundTrip() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func catalogFieldsRoundTrip(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         var image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
         image.title = "Tower <b>bridge</b> at dusk"
         image.description = "Long exposure.\nÜber 30 s — 夜"
@@ -98,17 +106,17 @@ public final class MetadataStoreConformance {
         image.shareToken = "token-Aa0_-xyz0123456789abcdefgh"
         image.visibility = .unlisted
         try store.putImage(image)
-        XCTAssertEqual(try store.image(id: "img1"), image)
+        #expect(try store.image(id: "img1") == image)
 
         var locked = Self.image(id: "img2", owner: "u1", createdAt: wholeMilliseconds())
         locked.encrypted = true
         locked.visibility = .private
         try store.putImage(locked)
-        XCTAssertEqual(try store.image(id: "img2"), locked)
+        #expect(try store.image(id: "img2") == locked)
         var exposed = Self.image(id: "img3", owner: "u1", createdAt: wholeMilliseconds())
         exposed.encrypted = true
-        assertThrows(.invalid(""), "an encrypted photo is never public") { try store.putImage(exposed) }
-        XCTAssertNil(try store.image(id: "img3"))
+        expectThrows(.invalid(""), "an encrypted photo is never public") { try store.putImage(exposed) }
+        #expect(try store.image(id: "img3") == nil)
 
         var alice = Self.profile("alice")
         try store.putImage(Self.image(id: "avatar", owner: alice.userID, createdAt: wholeMilliseconds()))
@@ -119,15 +127,17 @@ public final class MetadataStoreConformance {
         alice.defaultVisibility = .unlisted
         alice.deletedAt = wholeMilliseconds()
         try store.createProfile(alice)
-        XCTAssertEqual(try store.profile(userID: alice.userID), alice)
-        XCTAssertEqual(try store.profile(username: "alice"), alice)
+        #expect(try store.profile(userID: alice.userID) == alice)
+        #expect(try store.profile(username: "alice") == alice)
         let bob = Self.profile("bob")
         try store.createProfile(bob)
-        XCTAssertEqual(try store.profile(userID: bob.userID)?.defaultVisibility, .public, "the defaults")
-        XCTAssertEqual(try store.profile(userID: bob.userID), bob)
+        #expect((try store.profile(userID: bob.userID)?.defaultVisibility) == .public, "the defaults")
+        #expect(try store.profile(userID: bob.userID) == bob)
     }
 
-    public func testMarkImageReady() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func markImageReady(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
         try store.putImage(image)
         let derivatives = ImageDerivatives(
@@ -142,63 +152,71 @@ public final class MetadataStoreConformance {
         var expected = image
         expected.status = .ready
         expected.derivatives = derivatives
-        XCTAssertEqual(try store.image(id: "img1"), expected)
+        #expect(try store.image(id: "img1") == expected)
 
         // No EXIF at all is not the same as EXIF with every field empty.
         var bare = derivatives
         bare.metadata = nil
         bare.placeholder = nil
         try store.markImageReady(id: "img1", derivatives: bare)
-        XCTAssertEqual(try store.image(id: "img1")?.derivatives, bare)
+        #expect((try store.image(id: "img1")?.derivatives) == bare)
         var empty = derivatives
         empty.metadata = PhotoMetadata()
         try store.markImageReady(id: "img1", derivatives: empty)
-        XCTAssertEqual(try store.image(id: "img1")?.derivatives, empty)
+        #expect((try store.image(id: "img1")?.derivatives) == empty)
 
         // What others download as the original: every case survives the round trip.
         for forOthers: OriginalForOthers in [.original, .withheld, .copy(key: "stripped/img1", byteSize: 98_765)] {
             var d = derivatives
             d.originalForOthers = forOthers
             try store.markImageReady(id: "img1", derivatives: d)
-            XCTAssertEqual(try store.image(id: "img1")?.derivatives, d)
-            XCTAssertEqual(try store.images(ownerID: "u1", cursor: nil, limit: 5).items.first?.derivatives, d)
+            #expect((try store.image(id: "img1")?.derivatives) == d)
+            #expect((try store.images(ownerID: "u1", cursor: nil, limit: 5).items.first?.derivatives) == d)
         }
     }
 
-    public func testMarkImageFailed() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func markImageFailed(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
         try store.putImage(image)
         try store.markImageFailed(id: "img1", reason: "The file is not a picture we can read.")
         var expected = image
         expected.status = .failed
         expected.failureReason = "The file is not a picture we can read."
-        XCTAssertEqual(try store.image(id: "img1"), expected)
+        #expect(try store.image(id: "img1") == expected)
 
         // Its job requeued: being tried again, the old reason gone.
         try store.markImageProcessing(id: "img1")
-        XCTAssertEqual(try store.image(id: "img1"), image)
+        #expect(try store.image(id: "img1") == image)
     }
 
-    public func testMarkMissingImage() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func markMissingImage(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let derivatives = ImageDerivatives(thumbnail: Derivative(key: "t", width: 1, height: 1, byteSize: 1),
                                            preview: Derivative(key: "p", width: 1, height: 1, byteSize: 1))
-        assertThrows(.notFound) { try store.markImageReady(id: "gone", derivatives: derivatives) }
-        assertThrows(.notFound) { try store.markImageFailed(id: "gone", reason: "x") }
-        assertThrows(.notFound) { try store.markImageProcessing(id: "gone") }
+        expectThrows(.notFound) { try store.markImageReady(id: "gone", derivatives: derivatives) }
+        expectThrows(.notFound) { try store.markImageFailed(id: "gone", reason: "x") }
+        expectThrows(.notFound) { try store.markImageProcessing(id: "gone") }
     }
 
-    public func testDeleteImage() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func deleteImage(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let image = Self.image(id: "img1", owner: "u1", createdAt: wholeMilliseconds())
         try store.putImage(image)
-        XCTAssertEqual(try store.deleteImage(id: "img1"), image, "delete returns the record for its blobs")
-        XCTAssertNil(try store.image(id: "img1"))
-        XCTAssertNil(try store.deleteImage(id: "img1"))
-        XCTAssertEqual(try store.images(ownerID: "u1", cursor: nil, limit: 10).items, [])
+        #expect(try store.deleteImage(id: "img1") == image, "delete returns the record for its blobs")
+        #expect(try store.image(id: "img1") == nil)
+        #expect(try store.deleteImage(id: "img1") == nil)
+        #expect(try store.images(ownerID: "u1", cursor: nil, limit: 10).items == [])
     }
 
     // MARK: Pages
 
-    public func testOwnerPages() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func ownerPages(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let base = wholeMilliseconds()
         var mine: [ImageRecord] = []
         for i in 0..<53 {
@@ -215,12 +233,14 @@ public final class MetadataStoreConformance {
         }
         let expected = Self.newestFirst(mine)
         let got = try collectPages(limit: 10) { try store.images(ownerID: "u1", cursor: $0, limit: 10) }
-        XCTAssertEqual(got.map(\.id), expected.map(\.id), "every image once, newest first")
-        XCTAssertEqual(got, expected)
-        XCTAssertEqual(try store.images(ownerID: "u3", cursor: nil, limit: 10).items, [])
+        #expect(got.map(\.id) == expected.map(\.id), "every image once, newest first")
+        #expect(got == expected)
+        #expect(try store.images(ownerID: "u3", cursor: nil, limit: 10).items == [])
     }
 
-    public func testPublicFeedPages() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func publicFeedPages(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let base = wholeMilliseconds()
         var all: [ImageRecord] = []
         for i in 0..<61 {
@@ -232,14 +252,16 @@ public final class MetadataStoreConformance {
         }
         for image in all.shuffled() { try store.putImage(image) }
         let expected = Self.newestFirst(all.filter { $0.visibility == .public })
-        XCTAssertGreaterThan(expected.count, 24)
+        #expect(expected.count > 24)
         let got = try collectPages(limit: 12) { try store.publicFeed(cursor: $0, limit: 12) }
-        XCTAssertEqual(got.map(\.id), expected.map(\.id), "only public images, each once, newest first")
+        #expect(got.map(\.id) == expected.map(\.id), "only public images, each once, newest first")
     }
 
     /// A page boundary is a position, not an offset: images added or removed while someone
     /// pages through do not duplicate or skip the others.
-    public func testPagesStableUnderChanges() throws {
+    @Test(arguments: MetadataBackend.allCases)
+    func pagesStableUnderChanges(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
         let base = wholeMilliseconds(Date().addingTimeInterval(-3600))
         var images: [ImageRecord] = []
         for i in 0..<30 {
@@ -249,19 +271,21 @@ public final class MetadataStoreConformance {
             try store.putImage(image)
         }
         let first = try store.images(ownerID: "u1", cursor: nil, limit: 10)
-        XCTAssertEqual(first.items.map(\.id), images.prefix(10).map(\.id))
+        #expect(first.items.map(\.id) == images.prefix(10).map(\.id))
         // Newer uploads arrive, and an image of the next page is deleted.
         for i in 0..<5 {
             try store.putImage(Self.image(id: "new-\(i)", owner: "u1", createdAt: wholeMilliseconds()))
         }
         try store.deleteImage(id: "img-012")
-        let second = try store.images(ownerID: "u1", cursor: XCTUnwrap(first.next), limit: 10)
-        XCTAssertEqual(second.items.map(\.id), images[10..<21].map(\.id).filter { $0 != "img-012" })
+        let second = try store.images(ownerID: "u1", cursor: #require(first.next), limit: 10)
+        #expect(second.items.map(\.id) == (images[10..<21].map(\.id).filter { $0 != "img-012" }))
     }
 
-    public func testBadCursorIsInvalid() throws {
-        assertThrows(.invalid("")) { try store.publicFeed(cursor: "not a cursor!", limit: 10) }
-        assertThrows(.invalid("")) { try store.images(ownerID: "u1", cursor: "%%%", limit: 10) }
+    @Test(arguments: MetadataBackend.allCases)
+    func badCursorIsInvalid(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
+        expectThrows(.invalid("")) { try store.publicFeed(cursor: "not a cursor!", limit: 10) }
+        expectThrows(.invalid("")) { try store.images(ownerID: "u1", cursor: "%%%", limit: 10) }
     }
 
     // MARK: Helpers
@@ -273,14 +297,14 @@ public final class MetadataStoreConformance {
         var pages = 0
         repeat {
             let page = try fetch(cursor)
-            XCTAssertLessThanOrEqual(page.items.count, limit)
-            XCTAssertTrue(page.next == nil || page.items.count > 0, "a page that points further is not empty")
+            #expect(page.items.count <= limit)
+            #expect(page.next == nil || page.items.count > 0, "a page that points further is not empty")
             items += page.items
             cursor = page.next
             pages += 1
         } while cursor != nil && pages < 1000
-        XCTAssertNil(cursor, "paging ends")
-        XCTAssertGreaterThan(pages, 1, "the test spans several pages")
+        #expect(cursor == nil, "paging ends")
+        #expect(pages > 1, "the test spans several pages")
         return items
     }
 
