@@ -129,7 +129,7 @@ let package = Package(
                     dependencies: ["GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryTestSupport"]),
         .testTarget(name: "GalleryWorkerTests",
                     dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging",
-                                   "ImageInspection", "GalleryCrypto", "GalleryTestSupport", logging]),
+                                   "ImageInspection", "GalleryCrypto", "GalleryMoto", "GalleryTestSupport", logging]),
     ],
     swiftLanguageModes: [.v6]
 )
