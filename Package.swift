@@ -77,11 +77,11 @@ let package = Package(
         .target(name: "GalleryBootstrap",
                 dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
-            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "GalleryImaging", "ImageInspection",
+            "GalleryBootstrap", "GalleryCore", "GalleryHTTP", "GalleryUseCases", "GalleryCrypto", "GalleryImaging", "ImageInspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
@@ -124,7 +124,7 @@ let package = Package(
                     dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib", "GalleryTestSupport"]),
         .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP", "GalleryTestSupport"]),
         .testTarget(name: "GalleryUseCasesTests",
-                    dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryTestSupport"]),
+                    dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryTestSupport", logging]),
         .testTarget(name: "GalleryWebTests",
                     dependencies: ["GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryTestSupport"]),
         .testTarget(name: "GalleryWorkerTests",

@@ -47,4 +47,5 @@ public struct UseCases: Sendable {
     public var albums: Albums { Albums(stores: stores, access: access, removal: removal) }
     public var accounts: Accounts { Accounts(stores: stores, logger: logger) }
     public var accountRemoval: AccountRemoval { AccountRemoval(stores: stores, removal: removal, logger: logger) }
+    public var reconciler: Reconciler { Reconciler(stores: stores, logger: logger) }
 }

@@ -2,9 +2,10 @@ import Foundation
 import GalleryCore
 import XCTest
 
-// The seams whose suites are still here (XCTest) are wired as below; the identity and blob
-// seams have moved to GalleryConformanceTests, where one Swift Testing suite runs each check
-// over every backend (`@Test(arguments:)`), and the others are to follow them.
+// The seams whose suites are still here (XCTest: catalog, image intake) are wired as below;
+// the blob, job, metadata and identity seams have moved to GalleryConformanceTests, where one
+// Swift Testing suite runs each check over every backend (`@Test(arguments:)`), and these
+// are to follow them.
 //
 // How a backend runs a suite. XCTest on Linux does not run test methods a test class
 // inherits, so the suites are plain classes whose `public func test…()` methods each

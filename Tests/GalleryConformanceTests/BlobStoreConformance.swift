@@ -147,6 +147,20 @@ struct BlobStoreConformance {
         }
     }
 
+    /// The clean-up of interrupted writes never takes a stored blob, however old.
+    @Test(arguments: BlobBackend.allCases)
+    func abandonedWritesNeverIncludeBlobs(_ backend: BlobBackend) throws {
+        let (store, _) = try backend.make()
+        let keys = ["originals/ab/kept.jpg", "thumbs/kept.webp"]
+        for key in keys { try store.put(key: key, data: Data("x".utf8), contentType: "image/jpeg") }
+        let future = Date().addingTimeInterval(3600)
+        for name in try store.removeAbandonedWrites(startedBefore: future, dryRun: true) {
+            #expect(!(keys.contains(name)), "\(name)")
+        }
+        _ = try store.removeAbandonedWrites(startedBefore: future, dryRun: false)
+        #expect(try store.list(prefix: "", cursor: nil, limit: 100).items.map(\.key).sorted() == keys.sorted())
+    }
+
     /// Keys come from the application; anything else is refused, never cleaned up.
     @Test(arguments: BlobBackend.allCases)
     func invalidKeysAreRefused(_ backend: BlobBackend) throws {

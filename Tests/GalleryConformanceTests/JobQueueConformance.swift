@@ -78,6 +78,27 @@ struct JobQueueConformance {
         #expect(b.version > a.version)
     }
 
+    /// Claims after a failure are attempts; claims that take over an expired lease are also
+    /// interruptions (the worker before was lost). A requeue starts both budgets again.
+    @Test(arguments: JobQueueBackend.allCases)
+    func takeoversCountAsInterruptions(_ backend: JobQueueBackend) throws {
+        let queue = try backend.make()
+        _ = try queue.enqueue(.image("img1"), availableAt: now)
+        let first = try #require(try queue.claim(owner: "a", lease: 10, now: now))
+        #expect(first.interruptions == 0)
+        try queue.fail(first, error: "broken (detail)", retryAt: now, now: now)
+        let second = try #require(try queue.claim(owner: "b", lease: 10, now: now))
+        #expect([second.attempts, second.interruptions] == [2, 0] as [Int], "a retry after a failure is no interruption")
+        let third = try #require(try queue.claim(owner: "c", lease: 10, now: now.addingTimeInterval(11)))
+        #expect([third.attempts, third.interruptions] == [3, 1] as [Int], "taking over b's expired lease")
+        #expect(third.lastError == "broken (detail)", "the last failure stays on record")
+        #expect((try queue.job(id: third.id)?.interruptions) == 1)
+        try queue.fail(third, error: "dead", retryAt: nil, now: now.addingTimeInterval(11))
+        try queue.requeue(id: third.id, now: now.addingTimeInterval(12))
+        let again = try #require(try queue.job(id: third.id))
+        #expect([again.attempts, again.interruptions] == [0, 0] as [Int])
+    }
+
     /// A worker whose lease was taken over can change nothing; the new owner can.
     @Test(arguments: JobQueueBackend.allCases)
     func staleClaimIsFenced(_ backend: JobQueueBackend) throws {

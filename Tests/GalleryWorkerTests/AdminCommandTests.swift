@@ -18,6 +18,30 @@ final class AdminCommandTests: XCTestCase {
         try runGallery(arguments, environment: site.environment)
     }
 
+    /// A photo a crash left processing with no job (record written, job not) is found by
+    /// `gallery repair`, gets its job, and a worker makes it ready.
+    func testRepairQueuesAStrandedPhotoAndAWorkerFinishesIt() throws {
+        let stranded = try site.upload(naturePhotos[1])
+        for job in try site.allJobs() {
+            let claimed = try XCTUnwrap(site.jobs.claim(owner: "crash", lease: 60, now: Date()))
+            XCTAssertEqual(claimed.id, job.id)
+            try site.jobs.complete(claimed, now: Date())  // as if the job had never been written
+        }
+        XCTAssertEqual(try site.metadata.image(id: stranded.id)?.status, .processing)
+        var run = try gallery("repair", "--grace", "3600")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.out, "", "within the grace period an upload may still be writing its job")
+        run = try gallery("repair", "--grace", "0")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.out, "queued \(stranded.id)\n")
+        let pool = WorkerPool(stores: site.stores(), settings: site.settings(), logger: LogRecorder().logger)
+        pool.start()
+        defer { pool.shutdown(deadline: 1) }
+        XCTAssert(try eventually(timeout: 20) { try site.metadata.image(id: stranded.id)?.status == .ready })
+        run = try gallery("repair", "--grace", "0")
+        XCTAssertEqual(run.out, "", "nothing left to repair")
+    }
+
     func testListCountRequeueAndRegenerate() throws {
         let html = site.root.appendingPathComponent("page.jpg")
         try Data("<html>no photo</html>".utf8).write(to: html)
