@@ -2,10 +2,9 @@ import Foundation
 import GalleryCore
 import XCTest
 
-// The seams whose suites are still here (XCTest: catalog, image intake) are wired as below;
-// the blob, job, metadata and identity seams have moved to GalleryConformanceTests, where one
-// Swift Testing suite runs each check over every backend (`@Test(arguments:)`), and these
-// are to follow them.
+// The seam whose suite is still here (XCTest: image intake) is wired as below; the blob, job,
+// metadata, catalog and identity seams have moved to GalleryConformanceTests, where one Swift
+// Testing suite runs each check over every backend (`@Test(arguments:)`), and it is to follow.
 //
 // How a backend runs a suite. XCTest on Linux does not run test methods a test class
 // inherits, so the suites are plain classes whose `public func test…()` methods each

@@ -23,9 +23,9 @@ public final class ImageIntakeConformance {
     }
 
     public func testRecordAndJobTogether() throws {
-        let owner = CatalogStoreConformance.profile("intake-owner")
+        let owner = CatalogSamples.profile("intake-owner")
         try metadata.createProfile(owner)
-        let image = CatalogStoreConformance.image(Identifiers.make(), owner: owner.userID, at: now)
+        let image = CatalogSamples.image(Identifiers.make(), owner: owner.userID, at: now)
         let job = try intake.putImage(image, queueing: .image(image.id), availableAt: now)
         XCTAssertEqual(job.subject, .image(image.id))
         XCTAssertEqual(job.status, .queued)
@@ -35,9 +35,9 @@ public final class ImageIntakeConformance {
     }
 
     public func testAnExistingIdWritesNeither() throws {
-        let owner = CatalogStoreConformance.profile("intake-twice")
+        let owner = CatalogSamples.profile("intake-twice")
         try metadata.createProfile(owner)
-        let image = CatalogStoreConformance.image(Identifiers.make(), owner: owner.userID, at: now)
+        let image = CatalogSamples.image(Identifiers.make(), owner: owner.userID, at: now)
         try intake.putImage(image, queueing: .image(image.id), availableAt: now)
         XCTAssertThrowsError(try intake.putImage(image, queueing: .image(image.id), availableAt: now)) {
             guard case GalleryError.conflict? = $0 as? GalleryError else { return XCTFail("\($0)") }
@@ -46,10 +46,10 @@ public final class ImageIntakeConformance {
     }
 
     public func testARemovedAccountGetsNeither() throws {
-        let owner = CatalogStoreConformance.profile("intake-leaver")
+        let owner = CatalogSamples.profile("intake-leaver")
         try metadata.createProfile(owner)
         try catalog.markDeleted(userID: owner.userID, at: now)
-        let image = CatalogStoreConformance.image(Identifiers.make(), owner: owner.userID, at: now)
+        let image = CatalogSamples.image(Identifiers.make(), owner: owner.userID, at: now)
         XCTAssertThrowsError(try intake.putImage(image, queueing: .image(image.id), availableAt: now)) {
             XCTAssertEqual($0 as? GalleryError, .notFound)
         }
