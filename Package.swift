@@ -104,7 +104,8 @@ let package = Package(
         // Where the tests' photos (Tests/Fixtures) and the repository's files are; every test
         // target uses it, so the locating logic exists once.
         .target(name: "GalleryTestSupport", path: "Tests/GalleryTestSupport"),
-        // One conformance suite per seam, run against every backend.
+        // What the conformance suites and the backends' own tests share (error cases, times,
+        // claimer threads, sample records).
         .target(name: "GalleryConformance", dependencies: ["GalleryCore", "GalleryTestSupport"],
                 path: "Tests/GalleryConformance"),
         .testTarget(name: "GalleryCoreTests",
@@ -116,7 +117,7 @@ let package = Package(
                 path: "Tests/GalleryMoto"),
         .testTarget(name: "GalleryAWSTests",
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", "GalleryMoto", "GalleryTestSupport"]),
-        // Conformance suites in Swift Testing: each check runs over every backend of its seam.
+        // One conformance suite per seam, in Swift Testing: each check runs over every backend.
         .testTarget(name: "GalleryConformanceTests",
                     dependencies: ["GalleryCore", "GalleryConformance", "GalleryEmbedded", "GalleryAWS", "GalleryMoto",
                                    "GalleryTestSupport"]),
