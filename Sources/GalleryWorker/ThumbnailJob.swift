@@ -82,6 +82,7 @@ extension Worker {
             placeholder: made.result.placeholder,
             metadata: made.result.metadata?.value,
             originalForOthers: othersOriginal)
+        CrashPoint.derivativesStored.reached()
         var gone = false
         let finished = try lease.finish { current in
             do {
@@ -91,6 +92,7 @@ extension Worker {
                 gone = true
                 try blobs.delete(keys: keys.all)
             }
+            CrashPoint.imageReady.reached()
             try jobs.complete(current, now: Date())
         }
         guard finished else { return .abandoned(jobID: job.id) }

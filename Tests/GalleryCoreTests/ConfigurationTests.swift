@@ -49,6 +49,7 @@ struct NumberSetting: Sendable, CustomTestStringConvertible {
         NumberSetting(name: "GALLERY_DECODE_MEMORY_MB", defaultRaw: 1024, min: 64, max: Int.max >> 20,
                       field: { Double($0.decodeMemoryBytes) }, fromRaw: { Double($0 << 20) }),
         NumberSetting(name: "GALLERY_DECODE_CPU_SECONDS", defaultRaw: 30, field: { Double($0.decodeCPUSeconds) }),
+        NumberSetting(name: "GALLERY_WORKER_METRICS_SECONDS", defaultRaw: 15, field: { $0.workerMetricsInterval }),
     ]
 
     /// The variables read in Configuration.swift that are not numbers, each tested below.
@@ -56,6 +57,7 @@ struct NumberSetting: Sendable, CustomTestStringConvertible {
         "GALLERY_BACKEND", "GALLERY_METADATA_BACKEND", "GALLERY_JOBS_BACKEND", "GALLERY_BLOBS_BACKEND",
         "GALLERY_IDENTITY_BACKEND", "GALLERY_DATA_DIR", "GALLERY_TEMPLATES", "GALLERY_LISTEN", "GALLERY_SMTP_URL",
         "GALLERY_MAIL_FROM", "GALLERY_PUBLIC_URL", "GALLERY_SECRET_KEY_FILE", "GALLERY_SECRET_KEY", "GALLERY_LOG_LEVEL",
+        "GALLERY_WORKER_METRICS_FILE",
     ]
 
     /// The message of the `.invalid` error that `environment` makes, or nil if it is accepted.
@@ -173,6 +175,10 @@ struct NumberSetting: Sendable, CustomTestStringConvertible {
         #expect(defaults.publicURL == "http://127.0.0.1:8080")
         #expect(defaults.secretKey == nil)
         #expect(defaults.logLevel == "info")
+        #expect(defaults.workerMetricsFile == nil)
+        #expect(try Configuration(environment: ["GALLERY_WORKER_METRICS_FILE": ""]).workerMetricsFile == nil)
+        #expect(try Configuration(environment: ["GALLERY_WORKER_METRICS_FILE": "/var/lib/prom/gallery.prom"])
+            .workerMetricsFile?.path == "/var/lib/prom/gallery.prom")
 
         let empty = try Configuration(environment: ["GALLERY_SMTP_URL": "", "GALLERY_SECRET_KEY": "", "GALLERY_MAIL_FROM": ""])
         #expect(empty.smtpURL == nil)
