@@ -97,6 +97,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
+        // The cost of one feed page render, in-process (bench/README.md).
+        .executableTarget(name: "gallery-bench-feed-render",
+                          dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"],
+                          path: "bench/feed/Sources"),
+        // The upload parser's throughput (bench/README.md).
+        .executableTarget(name: "gallery-bench-multipart", dependencies: ["GalleryHTTP", "GalleryCrypto"],
+                          path: "bench/multipart/Sources"),
         // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
@@ -106,24 +113,39 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "bench/queue/Sources"),
 
-        // One conformance suite per seam, run against every backend.
-        .target(name: "GalleryConformance", dependencies: ["GalleryCore"], path: "Tests/GalleryConformance"),
-        .testTarget(name: "GalleryCoreTests", dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords"]),
+        // Where the tests' photos (Tests/Fixtures) and the repository's files are; every test
+        // target uses it, so the locating logic exists once.
+        .target(name: "GalleryTestSupport", path: "Tests/GalleryTestSupport"),
+        // What the conformance suites and the backends' own tests share (error cases, times,
+        // claimer threads, sample records).
+        .target(name: "GalleryConformance", dependencies: ["GalleryCore", "GalleryTestSupport"],
+                path: "Tests/GalleryConformance"),
+        .testTarget(name: "GalleryCoreTests",
+                    dependencies: ["GalleryCore", "GalleryCrypto", "GalleryPasswords", "GalleryTestSupport"]),
         .testTarget(name: "GalleryEmbeddedTests",
-                    dependencies: ["GalleryEmbedded", "GalleryConformance"]),
+                    dependencies: ["GalleryEmbedded", "GalleryConformance", "GalleryTestSupport"]),
+        // moto_server and other helper processes the tests start and stop.
+        .target(name: "GalleryMoto", dependencies: ["GalleryAWS", "GalleryCurl", "GalleryTestSupport"],
+                path: "Tests/GalleryMoto"),
         .testTarget(name: "GalleryAWSTests",
-                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", logging]),
-        .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
-        .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
-        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", logging]),
+                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", "GalleryMoto", "GalleryTestSupport", logging]),
+        // One conformance suite per seam, in Swift Testing: each check runs over every backend.
+        .testTarget(name: "GalleryConformanceTests",
+                    dependencies: ["GalleryCore", "GalleryConformance", "GalleryEmbedded", "GalleryAWS", "GalleryMoto",
+                                   "GalleryTestSupport"]),
+        .testTarget(name: "GalleryImagingTests",
+                    dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP", "GalleryTestSupport"]),
+        .testTarget(name: "GalleryUseCasesTests",
+                    dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryTestSupport", logging]),
         .testTarget(name: "GalleryWebTests", dependencies: [
             "GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryBootstrap", "GalleryMetrics", metrics,
-            .product(name: "MetricsTestKit", package: "swift-metrics"),
+            .product(name: "MetricsTestKit", package: "swift-metrics"), "GalleryTestSupport",
         ]),
         .testTarget(name: "GalleryWorkerTests",
                     dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging",
-                                   "ImageInspection", "GalleryCrypto", "GalleryMetrics", logging, metrics,
-                                   .product(name: "MetricsTestKit", package: "swift-metrics")]),
+                                   "ImageInspection", "GalleryCrypto", "GalleryMetrics", "GalleryMoto", "GalleryTestSupport",
+                                   logging, metrics, .product(name: "MetricsTestKit", package: "swift-metrics")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -92,8 +92,9 @@ public final class AWSClient: Sendable {
         }
     }
 
-    /// A call of the JSON protocols (DynamoDB: 1.0; Cognito, Secrets Manager: 1.1).
-    func json(_ service: AWSService, target: String, _ operation: String, version: String, _ body: [String: Any],
+    /// A call of the JSON protocols (DynamoDB: 1.0; Cognito, Secrets Manager: 1.1). Public for
+    /// the tests' set-up of moto (a user pool), which has no store of its own to go through.
+    public func json(_ service: AWSService, target: String, _ operation: String, version: String, _ body: [String: Any],
               signed: Bool = true) throws -> [String: Any] {
         let data: Data
         do {

@@ -40,7 +40,9 @@ public enum CatalogRules {
     public static func isNormalisedTag(_ tag: String) -> Bool {
         (1...maxTagLength).contains(tag.count)
             && tag == tag.lowercased()
-            && tag == tag.precomposedStringWithCanonicalMapping
+            // Scalars, not `==`: Swift's string equality holds between a text and its
+            // decomposed form, while the stores compare the bytes of the `t:` term.
+            && tag.unicodeScalars.elementsEqual(tag.precomposedStringWithCanonicalMapping.unicodeScalars)
             && tag.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
     }
 
@@ -126,8 +128,9 @@ public enum CatalogRules {
         }
         let words = query.words.flatMap(rawWords).map { "w:" + $0 } + rawWords(query.camera ?? "").map { "c:" + $0 }
         guard words.allSatisfy({ $0.count - 2 <= maxTermLength }) else { return nil }
+        let beforeWords = terms.count
         for word in words where !terms.contains(word) { terms.append(word) }
-        guard terms.count <= maxSearchTerms + 1 + (query.encryptedOnly ? 1 : 0) else {
+        guard terms.count - beforeWords <= maxSearchTerms else {
             throw GalleryError.invalid("A search has at most \(maxSearchTerms) words.")
         }
         if terms.isEmpty && query.takenFrom == nil && query.takenTo == nil { return nil }

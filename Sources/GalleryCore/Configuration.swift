@@ -104,10 +104,11 @@ public struct Configuration: Sendable {
             if let v = env[name], !v.isEmpty { return v }
             return fallback
         }
-        func int(_ name: String, _ fallback: Int, min: Int = 1) throws -> Int {
+        func int(_ name: String, _ fallback: Int, min: Int = 1, max: Int? = nil) throws -> Int {
             guard let raw = env[name], !raw.isEmpty else { return fallback }
-            guard let v = Int(raw), v >= min else {
-                throw GalleryError.invalid("\(name) must be a whole number ≥ \(min), got \(raw)")
+            guard let v = Int(raw), v >= min, v <= max ?? Int.max else {
+                let range = max.map { "from \(min) to \($0)" } ?? "≥ \(min)"
+                throw GalleryError.invalid("\(name) must be a whole number \(range), got \(raw)")
             }
             return v
         }
@@ -133,9 +134,11 @@ public struct Configuration: Sendable {
         maxRequestBytes = try int("GALLERY_MAX_REQUEST_BYTES", 128 * 1024 * 1024)
         maxFilesPerUpload = try int("GALLERY_MAX_FILES", 20)
         maxPixels = try int("GALLERY_MAX_PIXELS", 50_000_000)
-        thumbnailSize = try int("GALLERY_THUMB_SIZE", 320, min: 16)
-        previewSize = try int("GALLERY_PREVIEW_SIZE", 1280, min: 16)
-        webpQuality = try int("GALLERY_WEBP_QUALITY", 80)
+        // Bounded as the thumbnailer bounds them (WebP's largest side; quality 101 is lossless),
+        // so that a bad value stops the start rather than failing every job.
+        thumbnailSize = try int("GALLERY_THUMB_SIZE", 320, min: 16, max: Self.maxDerivativeSize)
+        previewSize = try int("GALLERY_PREVIEW_SIZE", 1280, min: 16, max: Self.maxDerivativeSize)
+        webpQuality = try int("GALLERY_WEBP_QUALITY", 80, max: 101)
         pageSize = try int("GALLERY_PAGE_SIZE", 24)
         quotaBytes = try int("GALLERY_QUOTA_BYTES", 5 * 1024 * 1024 * 1024)
         quotaImages = try int("GALLERY_QUOTA_IMAGES", 10_000)
@@ -152,7 +155,7 @@ public struct Configuration: Sendable {
         shutdownDeadline = TimeInterval(try int("GALLERY_SHUTDOWN_SECONDS", 30, min: 0))
         repairInterval = TimeInterval(try int("GALLERY_REPAIR_SECONDS", 3600, min: 0))
         decodeTimeout = TimeInterval(try int("GALLERY_DECODE_TIMEOUT_SECONDS", 60))
-        decodeMemoryBytes = try int("GALLERY_DECODE_MEMORY_MB", 1024, min: 64) << 20
+        decodeMemoryBytes = try int("GALLERY_DECODE_MEMORY_MB", 1024, min: 64, max: Int.max >> 20) << 20
         decodeCPUSeconds = try int("GALLERY_DECODE_CPU_SECONDS", 30)
         smtpURL = env["GALLERY_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 }
         mailFrom = string("GALLERY_MAIL_FROM", "gallery@localhost")
@@ -163,5 +166,13 @@ public struct Configuration: Sendable {
         logLevel = string("GALLERY_LOG_LEVEL", "info")
         workerMetricsFile = env["GALLERY_WORKER_METRICS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         workerMetricsInterval = TimeInterval(try int("GALLERY_WORKER_METRICS_SECONDS", 15))
+        guard Self.logLevels.contains(logLevel) else {
+            throw GalleryError.invalid("GALLERY_LOG_LEVEL must be one of \(Self.logLevels.joined(separator: ", ")), got \(logLevel)")
+        }
     }
+
+    /// WebP's largest side (libwebp's WEBP_MAX_DIMENSION, the thumbnailer's bound too).
+    public static let maxDerivativeSize = 16383
+    /// swift-log's level names (`Logger.Level` raw values), which the processes' log handler takes.
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 }

@@ -14,7 +14,8 @@ import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
-TESTDATA = Path(os.environ.get("GALLERY_TESTDATA", REPO.parent / "shared" / "testdata"))
+# The test photos kept in the repository (Tests/Fixtures/README.md); GALLERY_TESTDATA may name another copy.
+TESTDATA = Path(os.environ.get("GALLERY_TESTDATA") or REPO / "Tests" / "Fixtures")
 
 
 def free_port():

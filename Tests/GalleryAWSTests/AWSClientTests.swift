@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// Retries, error messages and signing on the wire, against a scripted server posing as DynamoDB.

@@ -2,6 +2,7 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import Logging
 import XCTest
 

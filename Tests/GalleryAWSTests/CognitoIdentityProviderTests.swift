@@ -1,16 +1,16 @@
 import Foundation
 @testable import GalleryAWS
-import GalleryConformance
 import GalleryCore
+import GalleryMoto
+import GalleryTestSupport
 import XCTest
 
-/// Cognito on moto_server: the shared conformance suite (minus what moto cannot play), then
-/// the secret hash, token refresh, account removal, and the request shapes checked against
-/// botocore's model of the service.
+/// Cognito on moto_server, what only Cognito does: the secret hash, token refresh, account
+/// removal, and the request shapes checked against botocore's model of the service. What every
+/// identity provider does is GalleryConformanceTests' IdentityProviderConformance.
 final class CognitoIdentityProviderTests: MotoTestCase {
     private var client: AWSClient!
     private var provider: CognitoIdentityProvider!
-    private var suite: IdentityProviderConformance!
     private var pool = ""
     private var clientID = ""
     private var secret = ""
@@ -19,48 +19,9 @@ final class CognitoIdentityProviderTests: MotoTestCase {
         let moto = try self.moto
         try moto.reset()
         client = try moto.client()
-        (pool, clientID, secret) = try Self.makePool(client)
+        (pool, clientID, secret) = try MotoServer.makeUserPool(client)
         provider = try CognitoIdentityProvider(client: client, userPoolID: pool, clientID: clientID, clientSecret: secret)
-        // moto mails no code and checks none at ConfirmSignUp: any six digits confirm there.
-        suite = IdentityProviderConformance(provider: provider, latestCode: { _ in "123456" })
     }
-
-    /// A pool like the one the README describes: email verified by code, passwords of at
-    /// least 10 characters, case-insensitive usernames, and an app client with a secret.
-    static func makePool(_ client: AWSClient) throws -> (pool: String, client: String, secret: String) {
-        func call(_ operation: String, _ body: [String: Any]) throws -> [String: Any] {
-            try client.json(.cognito, target: "AWSCognitoIdentityProviderService", operation, version: "1.1", body)
-        }
-        let pool = try call("CreateUserPool", [
-            "PoolName": "gallery-test",
-            "Policies": ["PasswordPolicy": ["MinimumLength": 10, "RequireUppercase": false, "RequireLowercase": false,
-                                            "RequireNumbers": false, "RequireSymbols": false]],
-            "AutoVerifiedAttributes": ["email"],
-            "UsernameConfiguration": ["CaseSensitive": false],
-        ])
-        let poolID = try XCTUnwrap((pool["UserPool"] as? [String: Any])?["Id"] as? String)
-        let app = try call("CreateUserPoolClient", [
-            "UserPoolId": poolID, "ClientName": "gallery-web", "GenerateSecret": true,
-            "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ])
-        let details = try XCTUnwrap(app["UserPoolClient"] as? [String: Any])
-        return (poolID, try XCTUnwrap(details["ClientId"] as? String), try XCTUnwrap(details["ClientSecret"] as? String))
-    }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: IdentityProviderConformance.sourceFile, testSource: #filePath, except: [
-            "testWrongCode": "moto's ConfirmSignUp accepts any code",
-            "testResendCode": "moto 5.2 does not implement ResendConfirmationCode (HTTP 500); the request shape is checked in testRequestsMatchTheServiceModel",
-            "testResendForUnknownUserIsSilent": "moto 5.2 does not implement ResendConfirmationCode (HTTP 500)",
-        ])
-    }
-
-    func testSignUpConfirmSignIn() throws { try suite.testSignUpConfirmSignIn() }
-    func testConfirmUnknownUser() throws { try suite.testConfirmUnknownUser() }
-    func testSignInFailuresLookAlike() throws { try suite.testSignInFailuresLookAlike() }
-    func testDuplicateUsername() throws { try suite.testDuplicateUsername() }
-    func testSignUpValidation() throws { try suite.testSignUpValidation() }
-    func testDeleteAccount() throws { try suite.testDeleteAccount() }
 
     // MARK: Cognito only
 
@@ -159,7 +120,7 @@ final class CognitoIdentityProviderTests: MotoTestCase {
     }
 
     private func validateAgainstBotocore(_ calls: [(String, String)]) throws {
-        guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
+        guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [try temporaryScript("validate_cognito.py", #"""

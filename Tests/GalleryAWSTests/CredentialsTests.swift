@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// The credentials chain, the shared files and IMDSv2 against a fake metadata service on loopback.

@@ -2,18 +2,19 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// The catalog on DynamoDB (moto, serialized so that conditional writes are decided one at a
-/// time, as DynamoDB does: see `MotoServer`): the shared conformance suite, then what is
-/// particular to the DynamoDB design — the search entries, counters, budget and races.
+/// time, as DynamoDB does: see `MotoServer`), what is particular to the DynamoDB design — the
+/// search entries, counters, budget and races; what every catalog does is
+/// GalleryConformanceTests' CatalogStoreConformance.
 final class DynamoCatalogStoreTests: MotoTestCase {
     override class var serializedMoto: Bool { true }
 
     private var client: AWSClient!
     private var catalog: DynamoCatalogStore!
     private var metadata: DynamoMetadataStore!
-    private var suite: CatalogStoreConformance!
     private let tables = DynamoTables(prefix: "test-")
 
     override func setUpWithError() throws {
@@ -23,37 +24,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
         try provisionTables(client: client, tables: tables)
         catalog = DynamoCatalogStore(metadata: DynamoMetadataStore(client: client, tables: tables))
         metadata = DynamoMetadataStore(client: client, tables: tables)
-        suite = CatalogStoreConformance(catalog: catalog, metadata: metadata)
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: CatalogStoreConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testDetailsRoundTrip() throws { try suite.testDetailsRoundTrip() }
-    func testDetailsValidation() throws { try suite.testDetailsValidation() }
-    func testSearchByTag() throws { try suite.testSearchByTag() }
-    func testSearchByWords() throws { try suite.testSearchByWords() }
-    func testSearchByCamera() throws { try suite.testSearchByCamera() }
-    func testSearchByDateTaken() throws { try suite.testSearchByDateTaken() }
-    func testSearchScopesFollowVisibility() throws { try suite.testSearchScopesFollowVisibility() }
-    func testSearchFollowsEditsAndDeletes() throws { try suite.testSearchFollowsEditsAndDeletes() }
-    func testSearchPages() throws { try suite.testSearchPages() }
-    func testSearchEncryptedOnly() throws { try suite.testSearchEncryptedOnly() }
-    func testEmptySearchAndBadInput() throws { try suite.testEmptySearchAndBadInput() }
-    func testImageScopes() throws { try suite.testImageScopes() }
-    func testShareTokens() throws { try suite.testShareTokens() }
-    func testDuplicatesBySHA256() throws { try suite.testDuplicatesBySHA256() }
-    func testUsage() throws { try suite.testUsage() }
-    func testAlbumLifecycle() throws { try suite.testAlbumLifecycle() }
-    func testAlbumMembership() throws { try suite.testAlbumMembership() }
-    func testAlbumsPerPhotoLimit() throws { try suite.testAlbumsPerPhotoLimit() }
-    func testAlbumCover() throws { try suite.testAlbumCover() }
-    func testAlbumOrders() throws { try suite.testAlbumOrders() }
-    func testAlbumLists() throws { try suite.testAlbumLists() }
-    func testProfileDetails() throws { try suite.testProfileDetails() }
-    func testMarkDeletedHidesEverythingAtOnce() throws { try suite.testMarkDeletedHidesEverythingAtOnce() }
-    func testPurgeProfile() throws { try suite.testPurgeProfile() }
 
     // MARK: DynamoDB only
 
@@ -83,7 +54,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
                                        "P#w:red e1", "P#w:door e1", "P#t:old-town e1"])
         try catalog.updateDetails(imageID: "e1", title: "Blue door", description: "", tags: [], visibility: .private)
         XCTAssertEqual(try entries(), ["O#alice#w:blue e1", "O#alice#w:door e1"], "private: the owner's entries only")
-        try metadata.markImageReady(id: "e1", derivatives: CatalogStoreConformance.derivatives("e1", make: "SONY", model: "DSLR-A550"))
+        try metadata.markImageReady(id: "e1", derivatives: CatalogSamples.derivatives("e1", make: "SONY", model: "DSLR-A550"))
         XCTAssertEqual(try entries(), ["O#alice#w:blue e1", "O#alice#w:door e1", "O#alice#c:sony e1", "O#alice#c:dslr e1",
                                        "O#alice#c:a550 e1"])
         try catalog.updateDetails(imageID: "e1", title: "Blue door", description: "", tags: [], visibility: .public)
@@ -105,7 +76,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
     /// Account removal takes the public entries away with the visibility, and the indexes'
     /// sparse keys with them.
     func testMarkDeletedRemovesPublicEntries() throws {
-        let alice = CatalogStoreConformance.profile("alice")
+        let alice = CatalogSamples.profile("alice")
         try metadata.createProfile(alice)
         var photo = image("a1", owner: alice.userID)
         photo.tags = ["gone"]
@@ -170,7 +141,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
             do {
                 for round in 0..<4 {
                     if writer == 0 {
-                        try metadata.markImageReady(id: "c1", derivatives: CatalogStoreConformance.derivatives(
+                        try metadata.markImageReady(id: "c1", derivatives: CatalogSamples.derivatives(
                             "c1", make: "Canon", model: "EOS R\(round)", taken: Date(timeIntervalSince1970: Double(round) * 1e6)))
                     } else {
                         try catalog.updateDetails(imageID: "c1", title: "word\(writer) round\(round)", description: "",

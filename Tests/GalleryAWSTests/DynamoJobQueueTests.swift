@@ -2,16 +2,17 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import XCTest
 
-/// The job queue on DynamoDB (moto, serialized: see `MotoServer`): the shared conformance
-/// suite with four shards, then the sharding and cross-process claims.
+/// The job queue on DynamoDB (moto, serialized: see `MotoServer`), what only it does: the
+/// sharding and cross-process claims. What every job queue does is GalleryConformanceTests'
+/// JobQueueConformance.
 final class DynamoJobQueueTests: MotoTestCase {
     override class var serializedMoto: Bool { true }
 
     private var client: AWSClient!
     private var queue: DynamoJobQueue!
-    private var suite: JobQueueConformance!
     private let tables = DynamoTables(prefix: "test-")
 
     override func setUpWithError() throws {
@@ -20,26 +21,7 @@ final class DynamoJobQueueTests: MotoTestCase {
         client = try moto.client()
         try provisionTables(client: client, tables: tables)
         queue = DynamoJobQueue(client: client, tables: tables, shards: 4)
-        suite = JobQueueConformance(queue: queue)
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: JobQueueConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testEnqueueAndClaim() throws { try suite.testEnqueueAndClaim() }
-    func testClaimWhenEmpty() throws { try suite.testClaimWhenEmpty() }
-    func testClaimWaitsForAvailability() throws { try suite.testClaimWaitsForAvailability() }
-    func testClaimsOldestAvailableFirst() throws { try suite.testClaimsOldestAvailableFirst() }
-    func testExpiredLeaseIsReclaimed() throws { try suite.testExpiredLeaseIsReclaimed() }
-    func testTakeoversCountAsInterruptions() throws { try suite.testTakeoversCountAsInterruptions() }
-    func testStaleClaimIsFenced() throws { try suite.testStaleClaimIsFenced() }
-    func testFailWithRetry() throws { try suite.testFailWithRetry() }
-    func testFailWithoutRetryIsDeadUntilRequeued() throws { try suite.testFailWithoutRetryIsDeadUntilRequeued() }
-    func testReleaseGivesTheJobBack() throws { try suite.testReleaseGivesTheJobBack() }
-    func testDepth() throws { try suite.testDepth() }
-    func testJobPages() throws { try suite.testJobPages() }
-    func testConcurrentClaimsTakeEachJobOnce() throws { try suite.testConcurrentClaimsTakeEachJobOnce() }
 
     // MARK: DynamoDB only
 

@@ -2,14 +2,14 @@ import Foundation
 @testable import GalleryAWS
 import GalleryConformance
 import GalleryCore
+import GalleryMoto
 import XCTest
 
-/// The metadata store on DynamoDB (moto_server): the shared conformance suite, then what is
-/// particular to DynamoDB.
+/// The metadata store on DynamoDB (moto_server), what is particular to DynamoDB; what every
+/// metadata store does is GalleryConformanceTests' MetadataStoreConformance.
 final class DynamoMetadataStoreTests: MotoTestCase {
     private var client: AWSClient!
     private var store: DynamoMetadataStore!
-    private var suite: MetadataStoreConformance!
     private let tables = DynamoTables(prefix: "test-")
 
     override func setUpWithError() throws {
@@ -18,28 +18,7 @@ final class DynamoMetadataStoreTests: MotoTestCase {
         client = try moto.client()
         try provisionTables(client: client, tables: tables)
         store = DynamoMetadataStore(client: client, tables: tables)
-        suite = MetadataStoreConformance(store: store)
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: MetadataStoreConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testProfileRoundTrip() throws { try suite.testProfileRoundTrip() }
-    func testUsernamesIgnoreCase() throws { try suite.testUsernamesIgnoreCase() }
-    func testDuplicateProfileConflicts() throws { try suite.testDuplicateProfileConflicts() }
-    func testSessionLifecycle() throws { try suite.testSessionLifecycle() }
-    func testImageRoundTrip() throws { try suite.testImageRoundTrip() }
-    func testCatalogFieldsRoundTrip() throws { try suite.testCatalogFieldsRoundTrip() }
-    func testMarkImageReady() throws { try suite.testMarkImageReady() }
-    func testMarkImageFailed() throws { try suite.testMarkImageFailed() }
-    func testMarkMissingImage() throws { try suite.testMarkMissingImage() }
-    func testDeleteImage() throws { try suite.testDeleteImage() }
-    func testOwnerPages() throws { try suite.testOwnerPages() }
-    func testPublicFeedPages() throws { try suite.testPublicFeedPages() }
-    func testPagesStableUnderChanges() throws { try suite.testPagesStableUnderChanges() }
-    func testBadCursorIsInvalid() throws { try suite.testBadCursorIsInvalid() }
-    func testProcessingImagesForTheReconciler() throws { try suite.testProcessingImagesForTheReconciler() }
 
     // MARK: DynamoDB only
 
@@ -58,8 +37,8 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testCursorCannotCrossPartitions() throws {
         let base = wholeMilliseconds()
         for i in 0..<3 {
-            try store.putImage(MetadataStoreConformance.image(id: "a\(i)", owner: "alice", createdAt: base.addingTimeInterval(-Double(i))))
-            try store.putImage(MetadataStoreConformance.image(id: "b\(i)", owner: "bob", createdAt: base.addingTimeInterval(-Double(i))))
+            try store.putImage(SampleImages.image(id: "a\(i)", owner: "alice", createdAt: base.addingTimeInterval(-Double(i))))
+            try store.putImage(SampleImages.image(id: "b\(i)", owner: "bob", createdAt: base.addingTimeInterval(-Double(i))))
         }
         let first = try store.images(ownerID: "alice", cursor: nil, limit: 1)
         let bobs = try store.images(ownerID: "bob", cursor: first.next, limit: 10)
@@ -82,8 +61,8 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     }
 }
 
-/// Exposes the suite's fixture for the DynamoDB-only tests.
-extension MetadataStoreConformance {
+/// Sample records for the DynamoDB-only tests.
+private enum SampleImages {
     static func image(id: String, owner: String, createdAt: Date) -> ImageRecord {
         ImageRecord(id: id, ownerID: owner, ownerUsername: "user-\(owner)", status: .processing, visibility: .public,
                     format: .jpeg, originalFilename: "x.jpg", byteSize: 1, width: 1, height: 1,

@@ -1,28 +1,27 @@
 import Foundation
 import GalleryCrypto
 import GalleryCurl
+import GalleryMoto
 import XCTest
 
 final class HTTPClientTests: XCTestCase {
-    // Set in the class setUp, read by tests that XCTest runs one after another.
-    nonisolated(unsafe) static var server: ScriptedHTTPServer!
+    /// Started once for the class; if it did not start, every test fails with the reason. Set
+    /// in the class setUp, read by tests that XCTest runs one after another.
+    nonisolated(unsafe) static var server: Result<ScriptedHTTPServer, Error>!
 
     override class func setUp() {
         super.setUp()
-        server = try? ScriptedHTTPServer()
+        server = Result { try ScriptedHTTPServer() }
     }
 
     override class func tearDown() {
-        server?.stop()
+        (try? server?.get())?.stop()
         server = nil
         super.tearDown()
     }
 
     private var server: ScriptedHTTPServer {
-        get throws {
-            guard let s = Self.server else { throw XCTSkip("the scripted HTTP server did not start") }
-            return s
-        }
+        get throws { try Self.server.get() }
     }
 
     private func decoded(_ response: HTTPResponse) throws -> [String: Any] {

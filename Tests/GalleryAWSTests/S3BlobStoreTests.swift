@@ -4,16 +4,17 @@ import GalleryConformance
 import GalleryCore
 import GalleryCrypto
 import GalleryCurl
+import GalleryMoto
 import XCTest
 
-/// The blob store on S3 (moto_server): the shared conformance suite, then multipart uploads,
-/// encryption, content types and the presigned URLs a browser would follow.
+/// The blob store on S3 (moto_server), what only S3 does: multipart uploads, encryption,
+/// content types and the presigned URLs a browser would follow. What every blob store does is
+/// GalleryConformanceTests' BlobStoreConformance.
 final class S3BlobStoreTests: MotoTestCase {
     private var client: AWSClient!
     private var bucket: S3Bucket!
     private var store: S3BlobStore!
     private var scratch: URL!
-    private var suite: BlobStoreConformance!
 
     override func setUpWithError() throws {
         let moto = try self.moto
@@ -23,27 +24,11 @@ final class S3BlobStoreTests: MotoTestCase {
         _ = try AWSSetup(client: client, tables: DynamoTables(prefix: "unused-"), bucket: bucket).run()
         store = try S3BlobStore(bucket: bucket, multipartThreshold: 6 << 20, partSize: 5 << 20)
         scratch = try makeTemporaryDirectory("s3-test")
-        suite = BlobStoreConformance(store: store, scratch: scratch)
     }
 
     override func tearDown() {
         if let scratch { try? FileManager.default.removeItem(at: scratch) }  // cleanup only
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: BlobStoreConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testPutFileAndDownload() throws { try suite.testPutFileAndDownload() }
-    func testPutDataReplaces() throws { try suite.testPutDataReplaces() }
-    func testDownloadMissing() throws { try suite.testDownloadMissing() }
-    func testDeleteIgnoresMissing() throws { try suite.testDeleteIgnoresMissing() }
-    func testDelivery() throws { try suite.testDelivery() }
-    func testInvalidKeysAreRefused() throws { try suite.testInvalidKeysAreRefused() }
-    func testListPagesInKeyOrder() throws { try suite.testListPagesInKeyOrder() }
-    func testListByPrefix() throws { try suite.testListByPrefix() }
-    func testListRefusesBadArguments() throws { try suite.testListRefusesBadArguments() }
-    func testAbandonedWritesNeverIncludeBlobs() throws { try suite.testAbandonedWritesNeverIncludeBlobs() }
 
     // MARK: S3 only
 

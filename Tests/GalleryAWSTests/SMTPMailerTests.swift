@@ -1,6 +1,8 @@
 import Foundation
 import GalleryCore
 import GalleryCurl
+import GalleryMoto
+import GalleryTestSupport
 import XCTest
 
 /// SMTPMailer against a real SMTP server (aiosmtpd) on a loopback port, requiring AUTH.
@@ -10,13 +12,13 @@ final class SMTPMailerTests: XCTestCase {
     private var inbox: URL!
 
     override func setUpWithError() throws {
-        guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
+        guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
         let check = Process()
         check.executableURL = URL(fileURLWithPath: python)
         check.arguments = ["-c", "import aiosmtpd"]
         try check.run()
         check.waitUntilExit()
-        guard check.terminationStatus == 0 else { throw XCTSkip("aiosmtpd is not installed (pip install aiosmtpd)") }
+        guard check.terminationStatus == 0 else { throw missingTool("aiosmtpd is not installed (Tests/requirements.txt)") }
 
         inbox = FileManager.default.temporaryDirectory.appendingPathComponent("inbox-\(UUID().uuidString).jsonl")
         server = try ChildProcess(python, [try temporaryScript("smtp_server.py", Self.source), inbox.path])

@@ -2,6 +2,8 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import GalleryMoto
+import GalleryTestSupport
 import XCTest
 
 /// A small HTTP/1.1 server in Python with keep-alive, for what moto cannot play: answers
@@ -32,7 +34,7 @@ final class ScriptedHTTPServer {
     }
 
     init() throws {
-        guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
+        guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
         let script = try temporaryScript("scripted_http.py", Self.source)
         child = try ChildProcess(python, [script])
         guard let line = child.firstLine(), let port = Int(line) else {

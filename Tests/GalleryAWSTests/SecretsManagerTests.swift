@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// Secret references resolved from Secrets Manager on moto_server, and the backend made

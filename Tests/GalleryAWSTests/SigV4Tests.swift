@@ -1,6 +1,8 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCrypto
+import GalleryMoto
+import GalleryTestSupport
 import XCTest
 
 /// The signer against AWS's published SigV4 test suite and against botocore's signer.
@@ -184,7 +186,7 @@ final class SigV4Tests: XCTestCase {
     ]
 
     func testMatchesBotocore() throws {
-        guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
+        guard let python = executable("python3") else { throw missingTool("python3 is not installed") }
         let results = try runBotocore(python, Self.cases)
         XCTAssertEqual(results.count, Self.cases.count)
         for (c, botocore) in zip(Self.cases, results) {
@@ -250,7 +252,7 @@ final class SigV4Tests: XCTestCase {
         let problems = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         if process.terminationStatus != 0, String(decoding: problems, as: UTF8.self).contains("No module named 'botocore'") {
-            throw XCTSkip("botocore is not installed")
+            throw missingTool("botocore is not installed (Tests/requirements.txt)")
         }
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: problems, as: UTF8.self))
         return try JSONDecoder().decode([[String: String]].self, from: data)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalleryAWS
 import GalleryCore
+import GalleryMoto
 import XCTest
 
 /// moto_server with signature checking on: after the first three actions (which make an IAM

@@ -1,24 +1,13 @@
 import Foundation
-import XCTest
+import GalleryTestSupport
 
-/// The shared real photos (../shared/testdata from the repository root, or GALLERY_TESTDATA).
+/// Real photos from the test fixtures, chosen by kind rather than by name.
 enum TestData {
-    static var directory: URL {
-        if let env = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("../shared/testdata").standardizedFileURL
-    }
-
+    /// Every photo of a format the gallery stores, sorted by file name.
     static func photos() throws -> [URL] {
-        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.fileSizeKey]) else {
-            throw XCTSkip("no test data at \(directory.path)")
-        }
-        let images = walker.compactMap { $0 as? URL }.filter { ["jpg", "jpeg", "png", "webp", "gif"].contains($0.pathExtension.lowercased()) }
-        guard !images.isEmpty else { throw XCTSkip("no photos in \(directory.path)") }
-        return images.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        try Fixtures.files(under: ".")
+            .filter { ["jpg", "jpeg", "png", "webp", "gif"].contains($0.pathExtension.lowercased()) }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
     /// A real JPEG photo.

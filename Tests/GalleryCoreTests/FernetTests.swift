@@ -1,5 +1,6 @@
 import Foundation
 @testable import GalleryCrypto
+import GalleryTestSupport
 import XCTest
 
 final class FernetTests: XCTestCase {
@@ -366,15 +367,8 @@ final class FernetTests: XCTestCase {
     }
 
     private func testPhoto() throws -> URL {
-        let root = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"].map { URL(fileURLWithPath: $0) }
-            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("../shared/testdata").standardized
         // 1.7 MB: many 64 KiB chunks, so the streaming paths are exercised end to end.
-        let photo = root.appendingPathComponent("photos/albums/text/craft-beer.jpg")
-        guard FileManager.default.fileExists(atPath: photo.path) else {
-            throw TestFailure("test photos not found at \(root.path); set GALLERY_TESTDATA")
-        }
-        return photo
+        try Fixtures.file("photos/albums/text/craft-beer.jpg")
     }
 
     /// Runs a Python snippet with `cryptography`; the key goes through the environment.

@@ -4,42 +4,19 @@ import GalleryCore
 @testable import GalleryEmbedded
 import XCTest
 
-/// The catalog on the SQLite file: the shared conformance suite, then what is particular to
-/// SQLite (the schema migration from version 1, query plans).
+/// The catalog on the SQLite file, what is particular to SQLite (the schema migration from
+/// version 1, query plans); what every catalog does is GalleryConformanceTests'
+/// CatalogStoreConformance.
 final class EmbeddedCatalogStoreTests: XCTestCase {
     private var fixture: EmbeddedFixture!
-    private var suite: CatalogStoreConformance!
 
     override func setUpWithError() throws {
         fixture = try EmbeddedFixture()
-        suite = CatalogStoreConformance(catalog: SQLiteCatalogStore(database: fixture.database),
-                                        metadata: SQLiteMetadataStore(database: fixture.database))
     }
 
     override func tearDown() {
-        suite = nil
         fixture = nil
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: CatalogStoreConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testDetailsRoundTrip() throws { try suite.testDetailsRoundTrip() }
-    func testDetailsValidation() throws { try suite.testDetailsValidation() }
-    func testSearchByTag() throws { try suite.testSearchByTag() }
-    func testSearchByWords() throws { try suite.testSearchByWords() }
-    func testSearchByCamera() throws { try suite.testSearchByCamera() }
-    func testSearchByDateTaken() throws { try suite.testSearchByDateTaken() }
-    func testSearchScopesFollowVisibility() throws { try suite.testSearchScopesFollowVisibility() }
-    func testSearchFollowsEditsAndDeletes() throws { try suite.testSearchFollowsEditsAndDeletes() }
-    func testSearchPages() throws { try suite.testSearchPages() }
-    func testSearchEncryptedOnly() throws { try suite.testSearchEncryptedOnly() }
-    func testEmptySearchAndBadInput() throws { try suite.testEmptySearchAndBadInput() }
-    func testImageScopes() throws { try suite.testImageScopes() }
-    func testShareTokens() throws { try suite.testShareTokens() }
-    func testUsage() throws { try suite.testUsage() }
-    func testDuplicatesBySHA256() throws { try suite.testDuplicatesBySHA256() }
 
     // MARK: SQLite only
 
@@ -118,13 +95,4 @@ final class EmbeddedCatalogStoreTests: XCTestCase {
         XCTAssertTrue(plan.contains("image_terms USING PRIMARY KEY (term=?)"), plan)
         XCTAssertFalse(plan.contains("SCAN images\n") || plan.hasSuffix("SCAN images"), "no full scan: \(plan)")
     }
-    func testAlbumLifecycle() throws { try suite.testAlbumLifecycle() }
-    func testAlbumMembership() throws { try suite.testAlbumMembership() }
-    func testAlbumsPerPhotoLimit() throws { try suite.testAlbumsPerPhotoLimit() }
-    func testAlbumCover() throws { try suite.testAlbumCover() }
-    func testAlbumOrders() throws { try suite.testAlbumOrders() }
-    func testAlbumLists() throws { try suite.testAlbumLists() }
-    func testProfileDetails() throws { try suite.testProfileDetails() }
-    func testMarkDeletedHidesEverythingAtOnce() throws { try suite.testMarkDeletedHidesEverythingAtOnce() }
-    func testPurgeProfile() throws { try suite.testPurgeProfile() }
 }

@@ -24,10 +24,3 @@ final class EmbeddedFixture {
         try? FileManager.default.removeItem(at: directory)
     }
 }
-
-/// Cheap Argon2 parameters where the tests are about accounts, not about hashing
-/// (GalleryCoreTests checks the production parameters).
-func useFastPasswordHashing() {
-    setenv("GALLERY_ARGON2_MEMORY_KIB", "256", 1)
-    setenv("GALLERY_ARGON2_ITERATIONS", "1", 1)
-}

@@ -4,37 +4,18 @@ import GalleryCore
 @testable import GalleryEmbedded
 import XCTest
 
+/// What only the SQLite job table does (claims across connections and processes); what every
+/// job queue does is GalleryConformanceTests' JobQueueConformance.
 final class EmbeddedJobQueueTests: XCTestCase {
     private var fixture: EmbeddedFixture!
-    private var suite: JobQueueConformance!
 
     override func setUpWithError() throws {
         fixture = try EmbeddedFixture()
-        suite = JobQueueConformance(queue: SQLiteJobQueue(database: fixture.database))
     }
 
     override func tearDown() {
-        suite = nil
         fixture = nil
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: JobQueueConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testEnqueueAndClaim() throws { try suite.testEnqueueAndClaim() }
-    func testClaimWhenEmpty() throws { try suite.testClaimWhenEmpty() }
-    func testClaimWaitsForAvailability() throws { try suite.testClaimWaitsForAvailability() }
-    func testClaimsOldestAvailableFirst() throws { try suite.testClaimsOldestAvailableFirst() }
-    func testExpiredLeaseIsReclaimed() throws { try suite.testExpiredLeaseIsReclaimed() }
-    func testTakeoversCountAsInterruptions() throws { try suite.testTakeoversCountAsInterruptions() }
-    func testStaleClaimIsFenced() throws { try suite.testStaleClaimIsFenced() }
-    func testFailWithRetry() throws { try suite.testFailWithRetry() }
-    func testFailWithoutRetryIsDeadUntilRequeued() throws { try suite.testFailWithoutRetryIsDeadUntilRequeued() }
-    func testReleaseGivesTheJobBack() throws { try suite.testReleaseGivesTheJobBack() }
-    func testDepth() throws { try suite.testDepth() }
-    func testJobPages() throws { try suite.testJobPages() }
-    func testConcurrentClaimsTakeEachJobOnce() throws { try suite.testConcurrentClaimsTakeEachJobOnce() }
 
     /// Separate SQLiteDatabase instances have separate connections, like separate processes:
     /// SQLite's file locks, not anything in this process, decide each claim.

@@ -4,42 +4,21 @@ import GalleryCore
 @testable import GalleryEmbedded
 import XCTest
 
+/// What only the SQLite metadata store does; what every metadata store does is
+/// GalleryConformanceTests' MetadataStoreConformance.
 final class EmbeddedMetadataStoreTests: XCTestCase {
     private var fixture: EmbeddedFixture!
     private var store: SQLiteMetadataStore!
-    private var suite: MetadataStoreConformance!
 
     override func setUpWithError() throws {
         fixture = try EmbeddedFixture()
         store = SQLiteMetadataStore(database: fixture.database)
-        suite = MetadataStoreConformance(store: store)
     }
 
     override func tearDown() {
-        suite = nil
         store = nil
         fixture = nil
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: MetadataStoreConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testProfileRoundTrip() throws { try suite.testProfileRoundTrip() }
-    func testUsernamesIgnoreCase() throws { try suite.testUsernamesIgnoreCase() }
-    func testDuplicateProfileConflicts() throws { try suite.testDuplicateProfileConflicts() }
-    func testSessionLifecycle() throws { try suite.testSessionLifecycle() }
-    func testImageRoundTrip() throws { try suite.testImageRoundTrip() }
-    func testCatalogFieldsRoundTrip() throws { try suite.testCatalogFieldsRoundTrip() }
-    func testMarkImageReady() throws { try suite.testMarkImageReady() }
-    func testMarkImageFailed() throws { try suite.testMarkImageFailed() }
-    func testMarkMissingImage() throws { try suite.testMarkMissingImage() }
-    func testDeleteImage() throws { try suite.testDeleteImage() }
-    func testOwnerPages() throws { try suite.testOwnerPages() }
-    func testPublicFeedPages() throws { try suite.testPublicFeedPages() }
-    func testPagesStableUnderChanges() throws { try suite.testPagesStableUnderChanges() }
-    func testBadCursorIsInvalid() throws { try suite.testBadCursorIsInvalid() }
-    func testProcessingImagesForTheReconciler() throws { try suite.testProcessingImagesForTheReconciler() }
 
     /// The pages the responder renders on every request are each one range scan of an index,
     /// without sorting: the query plans say so.

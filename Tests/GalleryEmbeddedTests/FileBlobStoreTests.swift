@@ -1,44 +1,28 @@
 import Foundation
 import GalleryConformance
 import GalleryCore
+import GalleryTestSupport
 @testable import GalleryEmbedded
 import XCTest
 
+/// What only the file store does (files nginx reads, symlinks, writes in progress); what every
+/// blob store does is GalleryConformanceTests' BlobStoreConformance.
 final class FileBlobStoreTests: XCTestCase {
     private var directory: URL!
     private var store: FileBlobStore!
-    private var suite: BlobStoreConformance!
 
     override func setUpWithError() throws {
         directory = try makeTemporaryDirectory("gallery-blobs")
         store = try FileBlobStore(root: directory.appendingPathComponent("blobs"))
-        let scratch = directory.appendingPathComponent("scratch")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        suite = BlobStoreConformance(store: store, scratch: scratch)
     }
 
     override func tearDownWithError() throws {
         try FileManager.default.removeItem(at: directory)
     }
 
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: BlobStoreConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testPutFileAndDownload() throws { try suite.testPutFileAndDownload() }
-    func testPutDataReplaces() throws { try suite.testPutDataReplaces() }
-    func testDownloadMissing() throws { try suite.testDownloadMissing() }
-    func testDeleteIgnoresMissing() throws { try suite.testDeleteIgnoresMissing() }
-    func testDelivery() throws { try suite.testDelivery() }
-    func testInvalidKeysAreRefused() throws { try suite.testInvalidKeysAreRefused() }
-    func testListPagesInKeyOrder() throws { try suite.testListPagesInKeyOrder() }
-    func testListByPrefix() throws { try suite.testListByPrefix() }
-    func testListRefusesBadArguments() throws { try suite.testListRefusesBadArguments() }
-    func testAbandonedWritesNeverIncludeBlobs() throws { try suite.testAbandonedWritesNeverIncludeBlobs() }
-
     /// nginx serves the file under the internal prefix; it reads it as another user.
     func testFilesLandUnderTheRootReadableByNginx() throws {
-        let photo = testDataDirectory().appendingPathComponent("photos/albums/nature/prairie_falcon.jpg")
+        let photo = Fixtures.url("photos/albums/nature/prairie_falcon.jpg")
         try store.put(key: "originals/pr/prairie-falcon.jpg", file: photo, contentType: "image/jpeg")
         let path = directory.appendingPathComponent("blobs/originals/pr/prairie-falcon.jpg").path
         XCTAssertEqual(FileManager.default.contents(atPath: path), try Data(contentsOf: photo))

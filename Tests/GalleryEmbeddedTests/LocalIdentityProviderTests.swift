@@ -3,13 +3,15 @@ import GalleryConformance
 import GalleryCore
 @testable import GalleryEmbedded
 import GalleryPasswords
+import GalleryTestSupport
 import XCTest
 
+/// What only the local accounts do (the mails, code attempts and expiry, hash upgrades); what
+/// every identity provider does is GalleryConformanceTests' IdentityProviderConformance.
 final class LocalIdentityProviderTests: XCTestCase {
     private var fixture: EmbeddedFixture!
     private var outbox: URL!
     private var provider: LocalIdentityProvider!
-    private var suite: IdentityProviderConformance!
 
     override func setUpWithError() throws {
         useFastPasswordHashing()
@@ -17,30 +19,12 @@ final class LocalIdentityProviderTests: XCTestCase {
         outbox = fixture.directory.appendingPathComponent("outbox")
         let mailer = try OutboxMailer(directory: outbox, from: "Gallery <gallery@example.org>")
         provider = LocalIdentityProvider(database: fixture.database, mailer: mailer, siteURL: "https://photos.example.org/")
-        suite = IdentityProviderConformance(provider: provider) { [outbox] email in
-            try Outbox(directory: outbox!).latestCode(to: email)
-        }
     }
 
     override func tearDown() {
-        suite = nil
         provider = nil
         fixture = nil
     }
-
-    func testEveryCheckIsWired() throws {
-        try assertEveryCheckWired(suiteSource: IdentityProviderConformance.sourceFile, testSource: #filePath)
-    }
-
-    func testSignUpConfirmSignIn() throws { try suite.testSignUpConfirmSignIn() }
-    func testWrongCode() throws { try suite.testWrongCode() }
-    func testConfirmUnknownUser() throws { try suite.testConfirmUnknownUser() }
-    func testResendCode() throws { try suite.testResendCode() }
-    func testResendForUnknownUserIsSilent() throws { try suite.testResendForUnknownUserIsSilent() }
-    func testSignInFailuresLookAlike() throws { try suite.testSignInFailuresLookAlike() }
-    func testDuplicateUsername() throws { try suite.testDuplicateUsername() }
-    func testSignUpValidation() throws { try suite.testSignUpValidation() }
-    func testDeleteAccount() throws { try suite.testDeleteAccount() }
 
     let password = "correct horse battery"
 
@@ -133,23 +117,4 @@ final class LocalIdentityProviderTests: XCTestCase {
 
 private final class FailingMailer: Mailer {
     func send(_ message: MailMessage) throws { throw GalleryError.unavailable("smtp: test failure") }
-}
-
-/// Reads the outbox the way an operator would: the .eml files, in name order.
-struct Outbox {
-    let directory: URL
-
-    func messages(to recipient: String) throws -> [String] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".eml") && !$0.hasPrefix(".") }.sorted()
-        return try names.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
-            .filter { $0.contains("\r\nTo: \(recipient)\r\n") }
-    }
-
-    /// The 6-digit code of the newest mail to `recipient`.
-    func latestCode(to recipient: String) throws -> String? {
-        guard let mail = try messages(to: recipient).last,
-              let range = mail.range(of: #"code is [0-9]{6}"#, options: .regularExpression) else { return nil }
-        return String(mail[range].suffix(6))
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCrypto
 import GalleryHTTP
+import GalleryTestSupport
 import XCTest
 
 final class MultipartParserTests: XCTestCase {
@@ -493,18 +494,5 @@ final class MultipartParserTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try MultipartParser(boundary: "", limits: .init(), temporaryDirectory: directory))
-    }
-}
-
-/// A tiny seeded generator, so the fuzz test is the same on every run.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,28 +1,12 @@
 import Foundation
 import XCTest
 import GalleryHTTP
+import GalleryTestSupport
 
 /// Shared by the parser tests: real photos, a private temporary directory per test, and a
 /// builder for multipart bodies.
 enum ParsingFixtures {
-    /// ../shared/testdata from the repository root (3 levels above this file), or
-    /// `GALLERY_TESTDATA`.
-    static var testdata: URL {
-        if let override = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"], !override.isEmpty {
-            return URL(fileURLWithPath: override)
-        }
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        return root.appendingPathComponent("../shared/testdata").standardizedFileURL
-    }
-
-    static func photo(_ relativePath: String) throws -> [UInt8] {
-        let url = testdata.appendingPathComponent(relativePath)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("test photo missing: \(url.path) (set GALLERY_TESTDATA)")
-        }
-        return [UInt8](try Data(contentsOf: url))
-    }
+    static func photo(_ relativePath: String) throws -> [UInt8] { try Fixtures.bytes(relativePath) }
 
     static func makeTemporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory

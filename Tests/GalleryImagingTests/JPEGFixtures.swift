@@ -1,7 +1,7 @@
 import Foundation
 
 /// JPEG variants no test photo covers (4:2:2 chroma, CMYK plain and Adobe-inverted), made once
-/// from a 64×43 downscale of testdata/photos/albums/nature/tanners_ridge.jpg with Pillow and
+/// from a 64×43 downscale of Tests/Fixtures/photos/albums/nature/tanners_ridge.jpg with Pillow and
 /// kept inline so the test target needs no resource files.
 enum JPEGFixtures {
     /// The photo's pixels as an ordinary 4:4:4 JPEG (quality 92): the reference.

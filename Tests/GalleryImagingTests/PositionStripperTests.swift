@@ -2,6 +2,7 @@ import Foundation
 import GalleryCore
 @testable import GalleryImaging
 @testable import ImageInspection
+import GalleryTestSupport
 import XCTest
 
 /// The copy others download: the position gone, everything else (pixels, camera facts) kept.
@@ -245,18 +246,5 @@ final class PositionStripperTests: XCTestCase {
         let riff = UInt32(out.count - 8)
         for k in 0 ..< 4 { out[4 + k] = UInt8(truncatingIfNeeded: riff >> (8 * UInt32(k))) }
         return out
-    }
-}
-
-/// A small deterministic generator: the same corruptions on every run.
-private struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,35 +2,14 @@ import CGD
 import Foundation
 import GalleryCore
 @testable import GalleryImaging
+import GalleryTestSupport
 import ImageInspection
 import XCTest
 
-/// ../shared/testdata from the repository root (three levels above this file), or
-/// $GALLERY_TESTDATA.
-let testData: URL = {
-    if let path = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"] {
-        return URL(fileURLWithPath: path)
-    }
-    return URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/testdata").standardizedFileURL
-}()
+func photo(_ relativePath: String) -> URL { Fixtures.url(relativePath) }
 
-func photo(_ relativePath: String) -> URL {
-    testData.appendingPathComponent(relativePath)
-}
-
-/// Every file under `directory`, recursively, except licences and READMEs.
-func files(under directory: String) throws -> [URL] {
-    let root = testData.appendingPathComponent(directory)
-    guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
-        throw GalleryError.notFound
-    }
-    return walker.compactMap { $0 as? URL }
-        .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
-        .filter { !["LICENSE", "README.md"].contains($0.lastPathComponent) }
-        .sorted { $0.path < $1.path }
-}
+/// Every photo under `directory`, recursively, except licences and READMEs.
+func files(under directory: String) throws -> [URL] { try Fixtures.files(under: directory) }
 
 /// A scratch directory removed when the test case ends.
 func temporaryDirectory(for test: XCTestCase) throws -> URL {

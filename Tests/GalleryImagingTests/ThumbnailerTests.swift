@@ -3,6 +3,7 @@ import Foundation
 import GalleryCore
 @testable import GalleryImaging
 import ImageInspection
+import GalleryTestSupport
 import XCTest
 
 final class ThumbnailerTests: XCTestCase {
@@ -169,22 +170,35 @@ final class ThumbnailerTests: XCTestCase {
         }
     }
 
-    /// Damaged bytes inside the image data: refused or decoded, but never a crash.
+    /// Damaged bytes inside the image data: refused as invalid, or decoded into derivatives
+    /// that are WebP files within the asked sizes; never a crash nor any other error. The
+    /// damage is drawn from a fixed seed, so a failure comes back on every run.
     func testCorruptDataDoesNotCrash() throws {
         let directory = try temporaryDirectory(for: self)
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 0xDA_4A6E)
+        var refused = 0, decoded = 0
         for path in ["photos/albums/nature/silver_fir.jpg", "photos/formats/density_plot.png", "photos/formats/denali.webp"] {
-            var data = [UInt8](try Data(contentsOf: photo(path)))
-            for _ in 0 ..< 200 {
-                data[Int.random(in: 1000 ..< data.count, using: &generator)] = UInt8.random(in: 0 ... 255, using: &generator)
-            }
-            let file = try write(Data(data), named: "damaged-" + photo(path).lastPathComponent, in: directory)
-            do {
-                _ = try Thumbnailer.make(file: file, spec: spec, maxPixels: 50_000_000)
-            } catch GalleryError.invalid {
-                // refused: as good as decoded
+            let original = [UInt8](try Data(contentsOf: photo(path)))
+            for round in 0 ..< 4 {
+                var data = original
+                for _ in 0 ..< 200 {
+                    data[Int.random(in: 1000 ..< data.count, using: &generator)] = UInt8.random(in: 0 ... 255, using: &generator)
+                }
+                XCTAssertNotEqual(data, original)
+                let file = try write(Data(data), named: "damaged-\(round)-" + photo(path).lastPathComponent, in: directory)
+                do {
+                    let set = try Thumbnailer.make(file: file, spec: spec, maxPixels: 50_000_000)
+                    for (image, size) in [(set.thumbnail, spec.thumbnailSize), (set.preview, spec.previewSize)] {
+                        XCTAssertTrue((1 ... size).contains(max(image.width, image.height)), "\(path) round \(round)")
+                        XCTAssertNoThrow(try pixels(of: image), "\(path) round \(round): not a readable WebP")
+                    }
+                    decoded += 1
+                } catch GalleryError.invalid {
+                    refused += 1
+                }
             }
         }
+        XCTAssertEqual(refused + decoded, 12)
     }
 
     func testBadSpecIsRefused() throws {

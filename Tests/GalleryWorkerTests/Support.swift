@@ -2,21 +2,14 @@ import Foundation
 import GalleryBootstrap
 import GalleryCore
 import GalleryCrypto
+import GalleryMoto
+import GalleryTestSupport
 import ImageInspection
 import Logging
 import XCTest
 @testable import GalleryWorker
 
-/// The shared photos: ../shared/testdata beside the repository, or $GALLERY_TESTDATA.
-let testData: URL = {
-    if let path = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"] {
-        return URL(fileURLWithPath: path)
-    }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("../shared/testdata").standardizedFileURL
-}()
-
-func photo(_ relative: String) -> URL { testData.appendingPathComponent(relative) }
+func photo(_ relative: String) -> URL { Fixtures.url(relative) }
 
 /// Small real photos (≈512–800 px) for jobs that should be quick.
 let naturePhotos = ["silver_fir", "prairie_falcon", "wood_anemones", "el_torcal_rocks", "tanners_ridge",
@@ -69,7 +62,7 @@ final class Site {
     let catalog: CatalogStore
     let identity: IdentityProvider
 
-    init(_ backend: TestBackend = .embedded, moto: Moto? = nil) throws {
+    init(_ backend: TestBackend = .embedded, moto: MotoServer? = nil) throws {
         self.backend = backend
         root = FileManager.default.temporaryDirectory
             .appendingPathComponent("gallery-worker-tests-\(Identifiers.make())")
@@ -318,38 +311,14 @@ func runGallery(_ arguments: [String], environment: [String: String]) throws -> 
                       err: (try? String(contentsOf: errors, encoding: .utf8)) ?? "") // missing: no stderr
 }
 
-/// A moto server (serialized: moto answers requests on parallel threads without the
-/// atomicity of DynamoDB's conditional writes, and claims depend on it), for one test class.
-final class Moto {
-    private let process = Process()
-    let endpoint: String
-
-    init() throws {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("EndToEnd/moto_serialized.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line is the port; the server is listening by then.
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw GalleryError.unavailable("moto did not start (needs python3 with moto[server])")
-        }
-        endpoint = "http://127.0.0.1:\(port)"
-    }
-
+/// The serialized moto server (moto answers requests on parallel threads without the
+/// atomicity of DynamoDB's conditional writes, and claims depend on it), as the worker sees it.
+extension MotoServer {
     func environment(prefix: String) -> [String: String] {
         [
             "GALLERY_BACKEND": "aws",
             "GALLERY_IDENTITY_BACKEND": "embedded",
-            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL": url,
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_REGION": "us-east-1",
@@ -357,13 +326,6 @@ final class Moto {
             "GALLERY_AWS_PREFIX": "\(prefix)-",
             "GALLERY_S3_BUCKET": "\(prefix)-blobs",
         ]
-    }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
     }
 }
 
@@ -373,14 +335,14 @@ class BackendTestCase: XCTestCase {
     class var backend: TestBackend { .embedded }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var motos: [ObjectIdentifier: Moto] = [:]
+    nonisolated(unsafe) private static var motos: [ObjectIdentifier: MotoServer] = [:]
 
     func makeSite() throws -> Site {
         try requireWorkerBinary()
         guard Self.backend == .aws else { return try Site() }
-        let moto = try Self.lock.withLock { () throws -> Moto in
+        let moto = try Self.lock.withLock { () throws -> MotoServer in
             if let running = Self.motos[ObjectIdentifier(Self.self)] { return running }
-            let started = try Moto()
+            let started = try MotoServer(serialized: true)
             Self.motos[ObjectIdentifier(Self.self)] = started
             return started
         }

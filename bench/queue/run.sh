@@ -3,15 +3,15 @@
 #  - upload-to-ready latency (p50, p99) with one idle worker, for small photos (the queue's
 #    own overhead shows) and for 12–24 MP camera photos (decoding dominates);
 #  - jobs per second with one and with two worker processes (one job slot each).
-# Uploads go through the same seams as the web upload (blob, record, job) via the hidden
-# `gallery-bench-queue` program (bench/queue/Sources); the photos come from ../shared/testdata.
+# Uploads go through the same seams as the web upload (blob, record, job) via the
+# `gallery-bench-queue` program (bench/queue/Sources); the photos come from Tests/Fixtures.
 #
 # usage: bench/queue/run.sh            (env: COUNT_SMALL=40 COUNT_BIG=12 TESTDATA=…)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 SCRATCH=${SCRATCH:-$ROOT/.build-bench}
-TESTDATA=${TESTDATA:-${GALLERY_TESTDATA:-$ROOT/../shared/testdata}}
+TESTDATA=${TESTDATA:-${GALLERY_TESTDATA:-$ROOT/Tests/Fixtures}}
 COUNT_SMALL=${COUNT_SMALL:-40}
 COUNT_BIG=${COUNT_BIG:-12}
 

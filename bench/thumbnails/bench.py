@@ -23,7 +23,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-TESTDATA = os.environ.get("GALLERY_TESTDATA", os.path.join(ROOT, "..", "shared", "testdata"))
+TESTDATA = os.environ.get("GALLERY_TESTDATA") or os.path.join(ROOT, "Tests", "Fixtures")
 METHODS = ["ours", "vips", "vipsthumbnail", "pillow"]
 # One job each, in a fresh process, for peak memory: progressive files make libjpeg keep
 # every DCT coefficient (2-3 bytes a pixel) whatever the output size; baseline ones do not.

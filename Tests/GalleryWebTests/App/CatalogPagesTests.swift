@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import GalleryCrypto
+import GalleryTestSupport
 import XCTest
 import GalleryHTTP
 @testable import GalleryWeb
@@ -19,7 +20,7 @@ final class CatalogPagesTests: XCTestCase {
     }
 
     func photo(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: TestServer.testdata.appendingPathComponent("orientation/\(name)")))
+        try Fixtures.bytes("orientation/\(name)")
     }
 
     /// Uploads one photo and returns its id.

@@ -4,6 +4,7 @@ import GalleryCore
 import GalleryEmbedded
 import GalleryHTTP
 import GalleryMetrics
+import GalleryTestSupport
 import GalleryUseCases
 @testable import GalleryWeb
 
@@ -14,22 +15,12 @@ final class TestServer {
     let services: Stores
     let directory: URL
 
-    static var repoRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    static var testdata: URL {
-        if let path = ProcessInfo.processInfo.environment["GALLERY_TESTDATA"] { return URL(fileURLWithPath: path) }
-        return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
-    }
-
     /// `metrics`: what /metrics shows; `metricsFactory`: where the app records.
     init(environment: [String: String] = [:], metrics: MetricsExposition? = nil,
          metricsFactory: MetricsFactory = MetricsSystem.factory) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-web-\(UUID().uuidString)")
         var env = ["GALLERY_DATA_DIR": directory.path,
-                   "GALLERY_TEMPLATES": Self.repoRoot.appendingPathComponent("templates").path]
+                   "GALLERY_TEMPLATES": Repository.url("templates").path]
         env.merge(environment) { $1 }
         config = try Configuration(environment: env)
         for dir in [config.temporaryDirectory, config.blobDirectory, config.outboxDirectory] {

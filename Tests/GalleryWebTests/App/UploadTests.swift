@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import GalleryTestSupport
 import XCTest
 import GalleryHTTP
 @testable import GalleryWeb
@@ -17,7 +18,7 @@ final class UploadTests: XCTestCase {
     }
 
     func photo(_ path: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: TestServer.testdata.appendingPathComponent(path)))
+        try Fixtures.bytes(path)
     }
 
     func testPhotosAreStoredRecordedAndQueued() throws {
@@ -79,8 +80,8 @@ final class UploadTests: XCTestCase {
     }
 
     func testTooLargeFileIs413() throws {
-        let big = try photo("photos/albums/text/" + (try FileManager.default.contentsOfDirectory(
-            atPath: TestServer.testdata.appendingPathComponent("photos/albums/text").path).sorted().first { $0.lowercased().hasSuffix(".jpg") }!))
+        let big = try [UInt8](Data(contentsOf: try Fixtures.files(under: "photos/albums/text")
+            .first { $0.pathExtension.lowercased() == "jpg" }!))
         XCTAssertGreaterThan(big.count, 1_000_000)
         let r = alice.upload([("big.jpg", big)])
         XCTAssertEqual(r.status, 413)

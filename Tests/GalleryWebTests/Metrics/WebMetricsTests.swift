@@ -2,6 +2,7 @@ import Foundation
 import GalleryBootstrap
 import GalleryCore
 import GalleryHTTP
+import GalleryTestSupport
 import GalleryUseCases
 import MetricsTestKit
 import XCTest
@@ -15,7 +16,7 @@ final class WebMetricsTests: XCTestCase {
     }
 
     private func photo(_ path: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: TestServer.testdata.appendingPathComponent(path)))
+        try Fixtures.bytes(path)
     }
 
     private func requests(_ metrics: TestMetrics, _ method: String, _ route: String, _ status: Int) -> Int64 {
