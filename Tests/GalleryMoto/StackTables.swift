@@ -29,8 +29,9 @@ public func provisionTables(client: AWSClient, tables: DynamoTables) throws {
         }
         Thread.sleep(forTimeInterval: 0.1)
     }
-    // moto's CloudFormation ignores TimeToLiveSpecification (5.2.1); apply the template's as
-    // CloudFormation does, so `gallery setup` afterwards finds what it would on AWS.
+    // moto's CloudFormation ignores TimeToLiveSpecification and PointInTimeRecoverySpecification
+    // (5.2.1); apply the template's as CloudFormation does, so `gallery setup` afterwards finds
+    // what it would on AWS.
     let db = DynamoDB(client: client)
     let template = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
     for case let resource as [String: Any] in ((template?["Resources"] as? [String: Any]) ?? [:]).values {
@@ -39,6 +40,13 @@ public func provisionTables(client: AWSClient, tables: DynamoTables) throws {
               let sub = (properties["TableName"] as? [String: Any])?["Fn::Sub"] as? String else { continue }
         let name = sub.replacingOccurrences(of: "${AWS::StackName}", with: stack)
         _ = try db.call("UpdateTimeToLive", ["TableName": name, "TimeToLiveSpecification": ttl])
+    }
+    for case let resource as [String: Any] in ((template?["Resources"] as? [String: Any]) ?? [:]).values {
+        guard let properties = resource["Properties"] as? [String: Any],
+              let recovery = properties["PointInTimeRecoverySpecification"] as? [String: Any],
+              let sub = (properties["TableName"] as? [String: Any])?["Fn::Sub"] as? String else { continue }
+        let name = sub.replacingOccurrences(of: "${AWS::StackName}", with: stack)
+        _ = try db.call("UpdateContinuousBackups", ["TableName": name, "PointInTimeRecoverySpecification": recovery])
     }
     for name in tables.all {
         _ = try db.call("DescribeTable", ["TableName": name])
