@@ -24,6 +24,9 @@ extension GalleryApp {
         r.add("GET", "/upload") { c, _ in try self.uploadPage(c) }
         r.add("POST", "/upload") { c, _ in try self.upload(c) }
         r.add("GET", "/gallery") { c, _ in try self.galleryPage(c) }
+        // For static/gallery.js (StatusEndpoints.swift); the forms above stay the fallback.
+        r.add("POST", "/api/upload") { c, _ in self.uploadOne(c) }
+        r.add("GET", "/api/status") { c, _ in self.imageStatus(c) }
         r.add("GET", "/images/:id") { c, v in try self.imagePage(c, id: v[0]) }
         r.add("POST", "/images/:id/delete") { c, v in try self.deleteImage(c, id: v[0]) }
         r.add("GET", "/media/:id/:variant") { c, v in try self.media(c, id: v[0], variant: v[1]) }

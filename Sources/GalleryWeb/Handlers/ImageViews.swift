@@ -19,7 +19,8 @@ enum ImageView {
              name: image.title.isEmpty ? image.originalFilename : image.title, status: image.status,
              encrypted: image.encrypted, createdAt: image.createdAt,
              thumbnail: image.derivatives.map { ($0.thumbnail.width, $0.thumbnail.height) },
-             placeholder: image.derivatives?.placeholder.flatMap(SafeDataURL.init))
+             placeholder: image.derivatives?.placeholder.flatMap(SafeDataURL.init),
+             takenAt: image.derivatives?.metadata?.takenAt)
     }
 
     /// `owner`: the image owner's profile (their position choices).

@@ -38,8 +38,11 @@ extension GalleryApp {
     }
 
     /// Streams the body into temporary files, checks the CSRF token and every file, and runs
-    /// `body` with the result; the temporary files are gone when it returns.
-    func receive(_ c: Context, body: (Received) throws -> Response) throws -> Response {
+    /// `body` with the result; the temporary files are gone when it returns. Refused files are
+    /// answered by `rejected` (the upload page again, unless the caller answers otherwise).
+    func receive(_ c: Context, rejected: (([String], Int) throws -> Response)? = nil,
+                 body: (Received) throws -> Response) throws -> Response {
+        let rejected = rejected ?? { problems, status in try self.uploadPage(c, errors: problems, status: status) }
         if let length = c.request.contentLength, length > config.maxRequestBytes {
             throw ParseError.tooLarge("An upload may be at most \(config.maxRequestBytes / (1024 * 1024)) MB in all.")
         }
@@ -56,7 +59,7 @@ extension GalleryApp {
         defer { for file in parsed.files { try? FileManager.default.removeItem(at: file.file) } }  // temp files only
         try c.checkCSRF(parsed.fields)
         guard !parsed.files.isEmpty else {
-            return try uploadPage(c, errors: ["Choose at least one photo."], status: 400)
+            return try rejected(["Choose at least one photo."], 400)
         }
         var images: [(UploadedFile, ImageHeaderInfo)] = []
         var problems: [String] = []
@@ -67,7 +70,7 @@ extension GalleryApp {
             }
         }
         guard problems.isEmpty else {
-            return try uploadPage(c, errors: problems, status: 422)
+            return try rejected(problems, 422)
         }
         return try body(Received(fields: parsed.fields, images: images))
     }
@@ -118,7 +121,7 @@ extension GalleryApp {
         ])
     }
 
-    private func checkQuota(_ user: Profile, adding files: [UploadedFile]) throws {
+    func checkQuota(_ user: Profile, adding files: [UploadedFile]) throws {
         let usage = try services.catalog.usage(ownerID: user.userID)
         let bytes = files.reduce(0) { $0 + $1.byteSize }
         if usage.images + files.count > config.quotaImages {

@@ -10,12 +10,12 @@ import Glibc
 /// The tile grid rendered in Swift (`Tile.write`) against the Mustache partial it replaced, the
 /// hand-made UTC formatting against `gmtime_r`, and the placeholder check.
 final class TileTests: XCTestCase {
-    /// `templates/tiles.mustache` before the grid was rendered in Swift: tiles as dictionaries,
-    /// `selectable` from the page.
+    /// `templates/tiles.mustache` before the grid was rendered in Swift (plus the data
+    /// attributes the script reads since): tiles as dictionaries, `selectable` from the page.
     static let previousTemplate = """
         <ul class="grid">
         {{#images}}
-          <li class="tile{{#processing}} processing{{/processing}}{{#failed}} failed{{/failed}}{{#encrypted}} locked{{/encrypted}}">
+          <li class="tile{{#processing}} processing{{/processing}}{{#failed}} failed{{/failed}}{{#encrypted}} locked{{/encrypted}}" data-id="{{id}}{{#thumbWidth}}" data-w="{{thumbWidth}}" data-h="{{thumbHeight}}{{/thumbWidth}}" data-day="{{dayISO}}">
             <a class="thumb" href="{{link}}" title="{{name}}">
               {{#ready}}{{#placeholder}}<img class="ph" src="{{{placeholder}}}" alt="" aria-hidden="true">{{/placeholder}}<img class="real" src="{{media}}/thumb.webp" width="{{thumbWidth}}" height="{{thumbHeight}}" alt="{{name}}" loading="lazy">{{/ready}}
               {{#processing}}<span class="state">Processing…</span>{{/processing}}
