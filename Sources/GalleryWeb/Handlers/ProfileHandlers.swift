@@ -10,7 +10,9 @@ extension GalleryApp {
             "profile": [
                 "username": user.username, "email": user.email, "displayName": user.displayName,
                 "bio": user.bio, "address": user.address, "phone": user.phone,
-                "avatar": user.avatarImageID != nil,
+                // The picture once its thumbnail exists; until then a note the script updates.
+                "avatarID": user.avatarImageID as Any,
+                "avatarReady": try user.avatarImageID.flatMap { try services.metadata.image(id: $0) }?.status == .ready,
                 "sharePosition": user.sharePosition, "stripPositionForOthers": user.stripPositionForOthers,
                 "created": Formatting.timestamp(user.createdAt),
             ],

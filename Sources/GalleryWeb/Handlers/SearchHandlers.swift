@@ -62,7 +62,8 @@ extension GalleryApp {
         return c.page("person", title: profile.displayName, [
             "person": [
                 "username": profile.username, "displayName": profile.displayName, "bio": profile.bio,
-                "avatar": profile.avatarImageID != nil, "since": Formatting.timestamp(profile.createdAt),
+                "avatar": profile.avatarImageID as Any,  // in the URL: a new picture is a new address (cached immutable)
+                "since": Formatting.timestamp(profile.createdAt),
             ],
             "images": photos.items.map(ImageView.tile),
             "empty": photos.items.isEmpty,
