@@ -1,0 +1,178 @@
+"""The pages in a real browser (Debian's chromium through Playwright) on the embedded backend
+(what is tested here is the markup, styles and script, the same on both): the viewer, phone
+widths, accessibility in both colour schemes, and the whole flow with JavaScript off."""
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from browser import PHOTOS, PageProblems, chromium, context_for, no_horizontal_scroll, upload, wait_ready  # noqa: F401
+from conftest import Stack, register_and_login
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A stack with one person's photos (ready, public, one tagged), an album, and a visitor."""
+    s = Stack(tmp_path_factory.mktemp("ui"), backend="embedded").start()
+    owner = register_and_login(s, "viewer")
+    ids = upload(owner, s, PHOTOS[:5])
+    wait_ready(s, owner, ids)
+    r = owner.submit(f"/images/{ids[0]}/edit", f"/images/{ids[0]}",
+                     {"title": "Harbour at dusk", "description": "Boats.", "tags": "Sea boats", "visibility": "public"})
+    assert r.status_code == 303
+    r = owner.submit("/albums", "/albums", {"title": "Summer", "description": "", "visibility": "public"})
+    assert r.status_code == 303
+    album = r.headers["Location"]
+    r = owner.post(s.base + "/gallery/bulk", data={"csrf": owner.csrf("/gallery"), "action": "add",
+                                                   "album": album.rsplit("/", 1)[1], "image": ids[1:3]},
+                   allow_redirects=False)
+    assert r.status_code == 303
+    s.owner, s.ids, s.album = owner, ids, album
+    yield s
+    codes = s.stop()
+    assert codes.get("fcgi") == 0 and codes.get("worker") == 0, codes
+
+
+def gallery_order(page):
+    return page.eval_on_selector_all("ul.grid li.tile[data-id]", "els => els.map(e => e.dataset.id)")
+
+
+def test_viewer_keys_url_details_and_back_to_the_same_tile(site, chromium):
+    context = context_for(chromium, site, site.owner)
+    page = context.new_page()
+    problems = PageProblems(page)
+    page.goto("/gallery")
+    order = gallery_order(page)
+    assert len(order) == 5
+    page.evaluate("() => window.scrollTo(0, 200)")
+    page.click(f"li.tile[data-id='{order[1]}'] a.thumb")
+    page.wait_for_selector(".viewer[role=dialog]")
+    assert page.url.endswith(f"/images/{order[1]}")
+    assert page.locator(".viewer-img").get_attribute("src").endswith(f"/media/{order[1]}/preview.webp")
+    page.wait_for_function("() => document.querySelector('.viewer-img').naturalWidth > 0")
+    page.keyboard.press("ArrowRight")
+    assert page.url.endswith(f"/images/{order[2]}")
+    page.keyboard.press("ArrowRight")
+    assert page.url.endswith(f"/images/{order[3]}")
+    page.keyboard.press("ArrowLeft")
+    assert page.url.endswith(f"/images/{order[2]}")
+    # Details in the side panel are the photo page's own; the original can be zoomed to.
+    page.click(".viewer-info")
+    page.wait_for_selector(".viewer-details dl.facts")
+    assert "Dimensions" in page.inner_text(".viewer-details")
+    page.wait_for_selector(".viewer-zoom:visible")
+    page.click(".viewer-zoom")
+    assert page.locator(".viewer-img").get_attribute("src").endswith(f"/media/{order[2]}/original")
+    page.wait_for_function("() => document.querySelector('.viewer-img').naturalWidth > 1000")
+    page.click(".viewer-zoom")
+    # Neighbours were preloaded: their previews are in the browser's cache.
+    page.go_back()
+    page.wait_for_selector(".viewer", state="detached")
+    assert page.url.endswith("/gallery")
+    focused = page.evaluate("() => document.activeElement.closest('li.tile')?.dataset.id")
+    assert focused == order[2], "Back lands on the tile of the photo last shown"
+    assert page.evaluate(f"""() => {{ const r = document.querySelector("li.tile[data-id='{order[2]}']").getBoundingClientRect();
+                             return r.top >= 0 && r.bottom <= window.innerHeight; }}""")
+    # A shared link is the photo's own page; Esc also closes.
+    page.click(f"li.tile[data-id='{order[0]}'] a.thumb")
+    page.wait_for_selector(".viewer")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(".viewer", state="detached")
+    assert page.url.endswith("/gallery")
+    problems.check()
+    context.close()
+
+
+def test_justified_grid_keeps_aspect_ratios_and_has_day_headings(site, chromium):
+    context = context_for(chromium, site, site.owner)
+    page = context.new_page()
+    page.goto("/gallery")
+    shapes = page.eval_on_selector_all("ul.grid li.tile[data-w]", """els => els.map(e => {
+        const r = e.querySelector('.thumb').getBoundingClientRect();
+        return [r.width / r.height, e.dataset.w / e.dataset.h]; })""")
+    assert shapes
+    for shown, real in shapes:
+        assert abs(shown - real) / real < 0.05, shapes
+    assert page.locator("ul.grid li.day h2").count() >= 1
+    assert no_horizontal_scroll(page)
+    context.close()
+
+
+def pages_of(site):
+    ids, album = site.ids, site.album
+    return ["/", "/login", "/register", "/confirm", "/search", "/search?q=boats", "/upload", "/profile", "/gallery",
+            "/albums", album, f"/images/{ids[0]}", f"/images/{ids[1]}", "/u/viewer", "/tags/sea", "/account/delete",
+            "/nope"]
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["js", "nojs"])
+def test_no_page_is_wider_than_a_phone(site, chromium, scripts):
+    context = context_for(chromium, site, site.owner, viewport={"width": 360, "height": 740},
+                          java_script_enabled=scripts, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    wide = []
+    for path in pages_of(site):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        if not no_horizontal_scroll(page):
+            wide.append((path, page.evaluate("() => document.documentElement.scrollWidth")))
+    assert not wide, wide
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violation(site, chromium, scheme):
+    axe = Axe()
+    found = []
+    for signed_in in [True, False]:
+        context = context_for(chromium, site, site.owner if signed_in else None, color_scheme=scheme)
+        page = context.new_page()
+        paths = pages_of(site) if signed_in else ["/", "/login", "/register", f"/images/{site.ids[0]}", "/u/viewer",
+                                                  "/tags/sea", "/search"]
+        for path in paths:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            results = axe.run(page)
+            for v in results.response["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    found.append((scheme, path, v["id"], [n["target"] for n in v["nodes"]][:3],
+                                  v["nodes"][0].get("failureSummary", "")[:200]))
+        context.close()
+    assert not found, "\n".join(map(str, found))
+
+
+def test_whole_flow_without_javascript(site, chromium):
+    context = context_for(chromium, site, java_script_enabled=False)
+    page = context.new_page()
+    register_and_login(site, "nojs")  # an account (the mail is read by the test); then log in by the form
+    page.goto("/login")
+    page.fill("input[name=username]", "nojs")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/(gallery)?$"))
+    page.goto("/upload")
+    page.set_input_files("input[type=file]", [str(PHOTOS[5]), str(PHOTOS[6])])
+    page.select_option("select[name=visibility]", "public")
+    page.click("form[action='/upload'] button[type=submit]")
+    page.wait_for_url("**/gallery")
+    # The page reloads itself until the thumbnails exist (no script needed).
+    page.wait_for_selector("ul.grid li.tile img.real >> nth=1", timeout=60000)
+    assert page.locator("ul.grid li.tile.processing").count() == 0
+    assert page.locator(".uploads, .viewer").count() == 0
+    page.click("ul.grid li.tile >> nth=0 >> a.thumb")
+    page.wait_for_url(re.compile(r"/images/[0-9a-f]{32}$"))
+    assert page.locator(".viewer").count() == 0, "a plain page, no viewer"
+    page.fill("input[name=title]", "Saved without a script")
+    page.fill("input[name=tags]", "plain")
+    page.click("form[action$='/edit'] button[type=submit]")
+    page.wait_for_selector("h1:has-text('Saved without a script')")
+    page.goto("/search?q=script")
+    assert page.locator("ul.grid li.tile").count() >= 1
+    page.goto("/gallery")
+    page.check("ul.grid li.tile >> nth=1 >> input[type=checkbox]")
+    page.click("form#bulk button[value=delete]")
+    page.wait_for_url("**/gallery")
+    assert page.locator("ul.grid li.tile").count() == 1
+    context.close()
