@@ -24,6 +24,8 @@ public struct Tile {
     var selectable = false
     /// When the photo was taken (EXIF), if known: the grid's day headings use it, else `createdAt`.
     var takenAt: Date? = nil
+    /// A 2x thumbnail exists (`srcset`); images processed before it have the 1x only.
+    var hasThumbnail2x = false
 
     var ready: Bool { status == .ready && !encrypted }
     var processing: Bool { status == .processing }
@@ -31,7 +33,7 @@ public struct Tile {
 
     /// The names templates know a tile's values by (the image page builds on them).
     static let names = ["id", "link", "media", "owner", "name", "ready", "processing", "failed", "encrypted",
-                        "created", "createdISO", "dayISO", "thumbWidth", "thumbHeight", "placeholder"]
+                        "created", "createdISO", "dayISO", "thumbWidth", "thumbHeight", "has2x", "placeholder"]
 
     var fields: [String: Any] {
         var fields: [String: Any] = [:]
@@ -73,7 +75,15 @@ public struct Tile {
             }
             out.markup("<img class=\"real\" src=\"")
             out.text(media)
-            out.markup("/thumb.webp\" width=\"")
+            out.markup("/thumb.webp\" ")
+            if hasThumbnail2x {
+                out.markup("srcset=\"")
+                out.text(media)
+                out.markup("/thumb.webp 1x, ")
+                out.text(media)
+                out.markup("/thumb-2x.webp 2x\" ")
+            }
+            out.markup("width=\"")
             if let thumbnail { out.number(thumbnail.width) }
             out.markup("\" height=\"")
             if let thumbnail { out.number(thumbnail.height) }
@@ -150,6 +160,7 @@ extension Tile: MustacheParent {
         case "dayISO": return Formatting.machineTime(takenAt ?? createdAt)
         case "thumbWidth": return thumbnail?.width
         case "thumbHeight": return thumbnail?.height
+        case "has2x": return hasThumbnail2x
         case "placeholder": return placeholder?.value
         default: return nil
         }

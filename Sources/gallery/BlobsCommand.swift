@@ -70,7 +70,8 @@ struct Blobs: ParsableCommand {
 }
 
 /// Which image a blob belongs to, from its key: `originals/<xx>/<id>.<ext>` (the upload
-/// handler), `thumbs/<id>.webp`, `previews/<id>.webp` and `stripped/<id>` (`DerivativeKeys`).
+/// handler), `thumbs/<id>.webp`, `thumbs/<id>-2x.webp`, `previews/<id>.webp` and `stripped/<id>`
+/// (`DerivativeKeys`).
 enum OrphanKeys {
     static let prefixes = ["originals/", "thumbs/", "previews/", "stripped/"]
 
@@ -86,7 +87,8 @@ enum OrphanKeys {
             return id.isEmpty || id.contains(".") ? nil : String(id)
         case ("thumbs", 2), ("previews", 2):
             guard segments[1].hasSuffix(".webp") else { return nil }
-            let id = segments[1].dropLast(".webp".count)
+            var id = segments[1].dropLast(".webp".count)
+            if segments.first == "thumbs", id.hasSuffix("-2x") { id = id.dropLast(3) }
             return id.isEmpty || id.contains(".") ? nil : String(id)
         default:
             return nil

@@ -20,7 +20,7 @@ enum ImageView {
              encrypted: image.encrypted, createdAt: image.createdAt,
              thumbnail: image.derivatives.map { ($0.thumbnail.width, $0.thumbnail.height) },
              placeholder: image.derivatives?.placeholder.flatMap(SafeDataURL.init),
-             takenAt: image.derivatives?.metadata?.takenAt)
+             takenAt: image.derivatives?.metadata?.takenAt, hasThumbnail2x: image.derivatives?.thumbnail2x != nil)
     }
 
     /// `owner`: the image owner's profile (their position choices).

@@ -13,9 +13,15 @@ extension GalleryApp {
         let key: String, contentType: String
         var downloadName: String?
         switch variant {
-        case "thumb.webp", "preview.webp":
+        case "thumb.webp", "thumb-2x.webp", "preview.webp":
             guard image.status == .ready, let d = image.derivatives else { throw GalleryError.notFound }
-            key = variant == "thumb.webp" ? d.thumbnail.key : d.preview.key
+            switch variant {
+            case "thumb.webp": key = d.thumbnail.key
+            case "thumb-2x.webp":
+                guard let large = d.thumbnail2x else { throw GalleryError.notFound }
+                key = large.key
+            default: key = d.preview.key
+            }
             contentType = "image/webp"
         case "original" where image.encrypted:
             // The Fernet token as stored: text the owner opens with their key.
