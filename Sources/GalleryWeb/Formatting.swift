@@ -44,6 +44,11 @@ enum Formatting {
         out.append(90)  // Z
     }
 
+    /// "1 photo", "2 photos", "0 photos" (the words of this site take an s).
+    static func count(_ n: Int, _ word: String) -> String {
+        "\(n) \(word)\(n == 1 ? "" : "s")"
+    }
+
     static func bytes(_ count: Int) -> String {
         if count < 1024 { return "\(count) bytes" }
         if count < 1024 * 1024 { return String(format: "%.1f KB", Double(count) / 1024) }

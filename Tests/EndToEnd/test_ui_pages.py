@@ -57,7 +57,7 @@ def test_viewer_keys_url_details_and_back_to_the_same_tile(site, chromium):
     page.keyboard.press("ArrowRight")
     assert page.url.endswith(f"/images/{order[3]}")
     page.keyboard.press("ArrowLeft")
-    assert page.url.endswith(f"/images/{order[2]}")
+    assert page.url.endswith(f"/images/{order[2]}"), (order, page.url, gallery_order(page))
     # Details in the side panel are the photo page's own; the original can be zoomed to.
     page.click(".viewer-info")
     page.wait_for_selector(".viewer-details dl.facts")
@@ -97,6 +97,16 @@ def test_justified_grid_keeps_aspect_ratios_and_has_day_headings(site, chromium)
         assert abs(shown - real) / real < 0.05, shapes
     assert page.locator("ul.grid li.day h2").count() >= 1
     assert no_horizontal_scroll(page)
+    context.close()
+
+
+def test_tiles_are_sharp_on_a_2x_screen(site, chromium):
+    context = context_for(chromium, site, site.owner, device_scale_factor=2)
+    page = context.new_page()
+    page.goto("/gallery")
+    page.wait_for_function("() => [...document.querySelectorAll('ul.grid img.real')].every(i => i.complete && i.naturalWidth > 0)")
+    sources = page.eval_on_selector_all("ul.grid img.real", "els => els.map(e => [e.currentSrc, e.naturalWidth])")
+    assert sources and all(src.endswith("/thumb-2x.webp") and width == 640 for src, width in sources), sources
     context.close()
 
 
@@ -176,3 +186,38 @@ def test_whole_flow_without_javascript(site, chromium):
     page.wait_for_url("**/gallery")
     assert page.locator("ul.grid li.tile").count() == 1
     context.close()
+
+
+def test_polish_skip_link_favicon_local_time_plurals_covers_and_no_internal_states(site, chromium):
+    context = context_for(chromium, site, site.owner, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto("/gallery")
+    # The first Tab reaches the skip link, which moves focus past the menu to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent") == "Skip to the content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "content"
+    assert page.request.get("/favicon.ico").status == 200
+    assert page.request.get("/static/favicon.svg").status == 200
+    # Times in the reader's zone (Tokyo is UTC+9), the UTC value kept in datetime.
+    t = page.locator("ul.grid time").first
+    utc = t.get_attribute("datetime")
+    assert utc.endswith("Z") and "UTC" in t.get_attribute("title")
+    expected = page.evaluate("""(utc) => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short",
+                                timeZone: "Asia/Tokyo" }).format(new Date(utc))""", utc)
+    assert t.inner_text() == expected
+    # Albums: counts in words, and the album without a chosen cover shows its newest photo.
+    page.goto("/albums")
+    assert "2 photos" in page.inner_text("ul.albums")
+    cover = page.locator("ul.albums li.tile img.real").first
+    assert cover.evaluate("i => i.complete && i.naturalWidth > 0")
+    context.close()
+    visitor = context_for(chromium, site).new_page()
+    visitor.goto(f"/images/{site.ids[0]}")
+    facts = visitor.inner_text("dl.facts")
+    assert "Status" not in facts and "ready" not in facts, facts
+    visitor.goto("/tags/Sea")
+    assert visitor.url.endswith("/tags/sea") and visitor.locator("ul.grid li.tile").count() == 1
+    visitor.goto("/u/viewer")
+    assert visitor.locator("ul.albums img.real").count() == 1, "the public album's cover, for visitors too"
+    visitor.context.close()

@@ -8,6 +8,7 @@ extension GalleryApp {
         [
             "id": album.id, "link": link, "title": album.title, "description": album.description,
             "owner": album.ownerUsername, "count": album.imageCount, "visibility": album.visibility.rawValue,
+            "photoCount": Formatting.count(album.imageCount, "photo"),
             "cover": album.coverImageID as Any, "updated": Formatting.timestamp(album.updatedAt),
         ]
     }
@@ -17,7 +18,7 @@ extension GalleryApp {
         let page = try services.catalog.albums(scope: .owner(user.userID), cursor: c.request.query.first("cursor"),
                                                limit: config.pageSize)
         return c.page("albums", title: "Your albums", [
-            "albums": page.items.map { Self.albumView($0, link: "/albums/\($0.id)") },
+            "albums": try albumViews(page.items, viewer: c.user),
             "empty": page.items.isEmpty,
             "next": page.next.map { "/albums?cursor=" + Self.queryEscape($0) } as Any,
             "visibilityOptions": Self.visibilityOptions(user.defaultVisibility),

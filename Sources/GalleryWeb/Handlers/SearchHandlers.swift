@@ -40,6 +40,10 @@ extension GalleryApp {
 
     /// /tags/{tag}: everyone's public photos with the tag.
     func tagPage(_ c: Context, tag: String) throws -> Response {
+        // Tags are stored lower-cased; /tags/Beer is the same tag, at its one address.
+        if tag != tag.lowercased(), Field.isTag(tag.lowercased()) {
+            return .redirect("/tags/\(tag.lowercased())", status: 301)
+        }
         guard Field.isTag(tag) else { throw GalleryError.notFound }
         let page = try services.catalog.search(SearchQuery(tag: tag), scope: .everyone,
                                                cursor: c.request.query.first("cursor"), limit: config.pageSize)
@@ -67,7 +71,7 @@ extension GalleryApp {
             ],
             "images": photos.items.map(ImageView.tile),
             "empty": photos.items.isEmpty,
-            "albums": albums.items.map { Self.albumView($0, link: "/albums/\($0.id)") },
+            "albums": try albumViews(albums.items, viewer: c.user),
             "next": photos.next.map { "/u/\(profile.username)?cursor=" + Self.queryEscape($0) } as Any,
         ])
     }

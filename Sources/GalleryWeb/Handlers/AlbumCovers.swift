@@ -1,0 +1,23 @@
+import Foundation
+import GalleryCore
+
+/// An album's picture in lists: the cover its owner chose, otherwise its first photo (in the
+/// album's order, newest first by default) that this viewer may see, so that a new album is
+/// not a grey square. One short query per album without a chosen cover.
+extension GalleryApp {
+    func coverImageID(_ album: Album, viewer: Profile?) throws -> String? {
+        if let chosen = album.coverImageID { return chosen }
+        let isOwner = viewer?.userID == album.ownerID
+        let first = try services.catalog.albumImages(albumID: album.id, cursor: nil, limit: 12).items
+        return first.first { $0.status == .ready && !$0.encrypted && (isOwner || $0.visibility == .public) }?.id
+    }
+
+    /// `albumView` of each album, with its cover for this viewer.
+    func albumViews(_ albums: [Album], viewer: Profile?) throws -> [[String: Any]] {
+        try albums.map { album in
+            var view = Self.albumView(album, link: "/albums/\(album.id)")
+            view["cover"] = try coverImageID(album, viewer: viewer) as Any
+            return view
+        }
+    }
+}
