@@ -18,7 +18,9 @@ CHROMIUM = os.environ.get("GALLERY_CHROMIUM") or shutil.which("chromium") or "/u
 PHOTOS = sorted((TESTDATA / "orientation").glob("Landscape_*.jpg"))
 
 
-@pytest.fixture(scope="session")
+# Per module: each test module imports this fixture, and two Playwright instances cannot be
+# open in one thread at once.
+@pytest.fixture(scope="module")
 def chromium():
     assert Path(CHROMIUM).exists(), f"Debian's chromium is not installed at {CHROMIUM} (scripts/install-deps --test)"
     with sync_playwright() as p:

@@ -15,7 +15,8 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """A stack with one person's photos (ready, public, one tagged), an album, and a visitor."""
-    s = Stack(tmp_path_factory.mktemp("ui"), backend="embedded").start()
+    # Pages of 3, so that the 5 photos take two cursor pages (infinite scroll).
+    s = Stack(tmp_path_factory.mktemp("ui"), backend="embedded", extra_env={"GALLERY_PAGE_SIZE": "3"}).start()
     owner = register_and_login(s, "viewer")
     ids = upload(owner, s, PHOTOS[:5])
     wait_ready(s, owner, ids)
@@ -44,6 +45,7 @@ def test_viewer_keys_url_details_and_back_to_the_same_tile(site, chromium):
     page = context.new_page()
     problems = PageProblems(page)
     page.goto("/gallery")
+    page.wait_for_function("() => document.querySelectorAll('ul.grid li.tile').length === 5")  # the second page, scrolled in
     order = gallery_order(page)
     assert len(order) == 5
     page.evaluate("() => window.scrollTo(0, 200)")
@@ -85,10 +87,33 @@ def test_viewer_keys_url_details_and_back_to_the_same_tile(site, chromium):
     context.close()
 
 
+def test_infinite_scroll_over_cursor_pages_and_links_without_scripts(site, chromium):
+    context = context_for(chromium, site, site.owner, viewport={"width": 1280, "height": 400})
+    page = context.new_page()
+    assert site.owner.page("/gallery").text.count('<li class="tile') == 3, "the server's first page"
+    page.goto("/gallery")
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.mouse.wheel(0, 5000)
+    page.wait_for_function("() => document.querySelectorAll('ul.grid li.tile').length === 5")
+    ids = gallery_order(page)
+    assert len(set(ids)) == 5 and set(ids) == set(site.ids)
+    page.wait_for_selector(".pager a[rel=next]", state="detached")  # nothing older
+    assert page.url.endswith("/gallery") and page.evaluate("() => window.sameDocument") is True
+    context.close()
+    plain = context_for(chromium, site, site.owner, java_script_enabled=False).new_page()
+    plain.goto("/gallery")
+    plain.click(".pager a[rel=next]")
+    assert plain.locator("ul.grid li.tile").count() == 2
+    plain.click("a[rel=first]")
+    assert plain.url.endswith("/gallery") and plain.locator("ul.grid li.tile").count() == 3
+    plain.context.close()
+
+
 def test_justified_grid_keeps_aspect_ratios_and_has_day_headings(site, chromium):
     context = context_for(chromium, site, site.owner)
     page = context.new_page()
     page.goto("/gallery")
+    page.wait_for_function("() => document.querySelectorAll('ul.grid li.tile').length === 5")
     shapes = page.eval_on_selector_all("ul.grid li.tile[data-w]", """els => els.map(e => {
         const r = e.querySelector('.thumb').getBoundingClientRect();
         return [r.width / r.height, e.dataset.w / e.dataset.h]; })""")
@@ -104,9 +129,11 @@ def test_tiles_are_sharp_on_a_2x_screen(site, chromium):
     context = context_for(chromium, site, site.owner, device_scale_factor=2)
     page = context.new_page()
     page.goto("/gallery")
+    page.wait_for_function("() => document.querySelectorAll('ul.grid li.tile').length === 5")
     page.wait_for_function("() => [...document.querySelectorAll('ul.grid img.real')].every(i => i.complete && i.naturalWidth > 0)")
     sources = page.eval_on_selector_all("ul.grid img.real", "els => els.map(e => [e.currentSrc, e.naturalWidth])")
-    assert sources and all(src.endswith("/thumb-2x.webp") and width == 640 for src, width in sources), sources
+    # naturalWidth is in CSS pixels: a 640-pixel file chosen for its "2x" descriptor counts 320.
+    assert sources and all(src.endswith("/thumb-2x.webp") and width == 320 for src, width in sources), sources
     context.close()
 
 
@@ -147,7 +174,7 @@ def test_no_serious_accessibility_violation(site, chromium, scheme):
             results = axe.run(page)
             for v in results.response["violations"]:
                 if v["impact"] in ("serious", "critical"):
-                    found.append((scheme, path, v["id"], [n["target"] for n in v["nodes"]][:3],
+                    found.append((scheme, path, v["id"], [(n["target"], n["html"][:300]) for n in v["nodes"]][:3],
                                   v["nodes"][0].get("failureSummary", "")[:200]))
         context.close()
     assert not found, "\n".join(map(str, found))
