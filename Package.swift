@@ -60,28 +60,39 @@ let package = Package(
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
         // Decoding, orientation, resampling, encoding.
         .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CWebP", "CExif", "CLCMS2", "CZlib"]),
-        // FastCGI transport, parsing, router, sessions, CSRF, handlers, templates.
+        // The use cases between the seams and the front ends: uploads, removal, sharing, access,
+        // albums, accounts and their removal.
+        .target(name: "GalleryUseCases", dependencies: ["GalleryCore", "GalleryCrypto", "ImageInspection", logging]),
+        // Request and response types and the parsers of untrusted input (multipart, forms,
+        // cookies, headers, CGI parameters): no libfcgi, no templates, so each can be fuzzed alone.
+        .target(name: "GalleryHTTP", dependencies: ["GalleryCore", "GalleryCrypto"]),
+        // FastCGI transport, router, sessions, CSRF, pages (parse → use case → render), templates.
         .target(name: "GalleryWeb", dependencies: [
-            "GalleryCore", "GalleryCrypto", "ImageInspection", "CFastCGI",
+            "GalleryCore", "GalleryCrypto", "GalleryHTTP", "GalleryUseCases", "CFastCGI",
             .product(name: "Mustache", package: "swift-mustache"), logging,
         ]),
         // Claim loop, leases, retries, isolated decoding.
-        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryImaging", "ImageInspection", logging]),
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryUseCases", "GalleryImaging", "ImageInspection", logging]),
         // Picks the backends from configuration, once, for every executable.
         .target(name: "GalleryBootstrap",
                 dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
-            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "GalleryImaging", "ImageInspection",
+            "GalleryBootstrap", "GalleryCore", "GalleryUseCases", "GalleryCrypto", "GalleryImaging", "ImageInspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
         // The thumbnail benchmark (bench/thumbnails/run.sh): ours beside libvips and Pillow.
         .executableTarget(name: "gallery-bench-thumbnails", dependencies: ["GalleryImaging"],
                           path: "bench/thumbnails/Sources"),
+        // The queue benchmark's client (bench/queue/run.sh).
+        .executableTarget(name: "gallery-bench-queue", dependencies: [
+            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "ImageInspection",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "bench/queue/Sources"),
 
         // One conformance suite per seam, run against every backend.
         .target(name: "GalleryConformance", dependencies: ["GalleryCore"], path: "Tests/GalleryConformance"),
@@ -91,9 +102,11 @@ let package = Package(
         .testTarget(name: "GalleryAWSTests",
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
-        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryEmbedded"]),
+        .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
+        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", logging]),
+        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded"]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
+                    dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -78,25 +78,33 @@ public final class AWSBackend: Sendable {
         settings = try AWSBackendSettings(environment: environment)
         client = AWSClient(configuration: try .fromEnvironment(environment), logger: logger)
         tables = DynamoTables(prefix: settings.tablePrefix)
+        metadata = DynamoMetadataStore(client: client, tables: tables)
     }
 
     public init(client: AWSClient, settings: AWSBackendSettings) {
         self.client = client
         self.settings = settings
         self.tables = DynamoTables(prefix: settings.tablePrefix)
+        metadata = DynamoMetadataStore(client: client, tables: tables)
     }
 
-    public func metadataStore() -> DynamoMetadataStore {
-        DynamoMetadataStore(client: client, tables: tables)
-    }
+    /// Made once: the catalog store works over the same one.
+    private let metadata: DynamoMetadataStore
+
+    public func metadataStore() -> DynamoMetadataStore { metadata }
 
     /// On the same tables as `metadataStore()` (and the catalog's own).
     public func catalogStore() -> DynamoCatalogStore {
-        DynamoCatalogStore(client: client, tables: tables, searchBudget: settings.searchBudget)
+        DynamoCatalogStore(metadata: metadata, searchBudget: settings.searchBudget)
     }
 
     public func jobQueue() -> DynamoJobQueue {
         DynamoJobQueue(client: client, tables: tables, shards: settings.jobShards, doneRetention: settings.doneJobRetention)
+    }
+
+    /// Image and job in one transaction, when both live in DynamoDB.
+    public func imageIntake() -> DynamoImageIntake {
+        DynamoImageIntake(metadata: metadata, jobs: jobQueue())
     }
 
     public func bucket() throws -> S3Bucket {

@@ -69,7 +69,7 @@ public final class EnvironmentCredentialsProvider: AWSCredentialsProvider {
 /// The standard chain of the AWS SDKs, minus SSO, assumed roles and credential processes:
 /// environment, then the shared files' profile, then the EC2 instance role (IMDSv2).
 /// The first source that answers is kept for the life of the process.
-public final class CredentialsChain: AWSCredentialsProvider, @unchecked Sendable {
+public final class CredentialsChain: AWSCredentialsProvider, @unchecked Sendable {  // @unchecked: `chosen` is guarded by `lock`
     private let providers: [AWSCredentialsProvider]
     private let lock = NSLock()
     private var chosen: AWSCredentialsProvider?

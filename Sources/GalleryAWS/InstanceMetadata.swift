@@ -5,7 +5,7 @@ import GalleryCurl
 /// The EC2 instance metadata service, IMDSv2 only: a session token from `PUT /latest/api/token`,
 /// sent with every `GET`. `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it (tests run a fake on
 /// loopback); `AWS_EC2_METADATA_DISABLED=true` turns it off.
-public final class InstanceMetadataClient: @unchecked Sendable {
+public final class InstanceMetadataClient: @unchecked Sendable {  // @unchecked: `token` is guarded by `lock`
     public let endpoint: String
     public let disabled: Bool
     private let http: HTTPClient
@@ -61,7 +61,7 @@ public final class InstanceMetadataClient: @unchecked Sendable {
 
 /// The instance role's temporary credentials, refreshed `refreshMargin` before they expire.
 /// A failed refresh keeps the old credentials while they are still valid, as the SDKs do.
-public final class InstanceMetadataCredentialsProvider: AWSCredentialsProvider, @unchecked Sendable {
+public final class InstanceMetadataCredentialsProvider: AWSCredentialsProvider, @unchecked Sendable {  // @unchecked: `cached` is guarded by `lock`
     private let client: InstanceMetadataClient
     private let refreshMargin: TimeInterval
     private let lock = NSLock()

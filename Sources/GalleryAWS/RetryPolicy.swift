@@ -1,4 +1,5 @@
 import Foundation
+import GalleryCore
 
 /// The SDKs' "standard" retry mode: up to `maxAttempts` tries of throttling errors, 5xx answers
 /// and transport failures, each retry after a random delay in [0, min(maxDelay, base · 2^n)]
@@ -22,9 +23,8 @@ public struct RetryPolicy: Sendable {
 
     /// The pause before retry number `retry` (1 for the first retry).
     public func delay(retry: Int, throttled: Bool, random: Double = Double.random(in: 0..<1)) -> TimeInterval {
-        let base = throttled ? throttlingBaseDelay : baseDelay
-        let ceiling = min(maxDelay, base * pow(2, Double(max(0, retry - 1))))
-        return random * ceiling
+        Backoff.fullJitter(attempt: retry, base: throttled ? throttlingBaseDelay : baseDelay, cap: maxDelay,
+                           random: random)
     }
 
     static let throttlingCodes: Set<String> = [

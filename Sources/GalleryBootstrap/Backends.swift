@@ -5,13 +5,9 @@ import GalleryCurl
 import GalleryEmbedded
 import Logging
 
-/// The four seams and the mailer, built once from configuration by each executable.
+/// The stores and the mailer, built once from configuration by each executable.
 public struct Backends {
-    public var metadata: MetadataStore
-    public var jobs: JobQueue
-    public var blobs: BlobStore
-    public var identity: IdentityProvider
-    public var catalog: CatalogStore
+    public var stores: Stores
     public var mailer: Mailer
     /// The AWS side, when any store uses it (for `gallery setup`).
     public var aws: AWSBackend?
@@ -44,9 +40,9 @@ public enum Bootstrap {
         for dir in [config.dataDirectory, config.temporaryDirectory] {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         }
-        let stores = [config.metadataBackend, config.jobsBackend, config.blobsBackend, config.identityBackend]
-        let aws = stores.contains(.aws) ? try AWSBackend(environment: environment) : nil
-        let database = stores.contains(.embedded) ? try SQLiteDatabase(file: config.databaseFile) : nil
+        let chosen = [config.metadataBackend, config.jobsBackend, config.blobsBackend, config.identityBackend]
+        let aws = chosen.contains(.aws) ? try AWSBackend(environment: environment) : nil
+        let database = chosen.contains(.embedded) ? try SQLiteDatabase(file: config.databaseFile) : nil
         let mailer = try mailer(config)
 
         func pick<T>(_ backend: Configuration.Backend, embedded: () throws -> T, aws awsStore: (AWSBackend) throws -> T) throws -> T {
@@ -55,9 +51,19 @@ public enum Bootstrap {
             case .aws: return try awsStore(aws!)
             }
         }
-        return Backends(
+        // One transaction for an image and its job where both live in one backend; else the
+        // record then the job (`SequentialImageIntake`), which the reconciler backs up.
+        var intake: ImageIntake?
+        if config.metadataBackend == config.jobsBackend {
+            intake = try pick(config.metadataBackend, embedded: { SQLiteImageIntake(database: database!) as ImageIntake },
+                              aws: { $0.imageIntake() as ImageIntake })
+        }
+        let stores = Stores(
             metadata: try pick(config.metadataBackend, embedded: { SQLiteMetadataStore(database: database!) },
                                aws: { $0.metadataStore() }),
+            // The catalog lives beside the metadata (same file or tables).
+            catalog: try pick(config.metadataBackend, embedded: { SQLiteCatalogStore(database: database!) },
+                              aws: { $0.catalogStore() }),
             jobs: try pick(config.jobsBackend, embedded: { SQLiteJobQueue(database: database!) },
                            aws: { $0.jobQueue() }),
             blobs: try pick(config.blobsBackend, embedded: { try FileBlobStore(root: config.blobDirectory) },
@@ -65,11 +71,8 @@ public enum Bootstrap {
             identity: try pick(config.identityBackend,
                                embedded: { LocalIdentityProvider(database: database!, mailer: mailer, siteURL: config.publicURL) },
                                aws: { try $0.identityProvider() }),
-            // The catalog lives beside the metadata (same file or tables).
-            catalog: try pick(config.metadataBackend, embedded: { SQLiteCatalogStore(database: database!) },
-                              aws: { $0.catalogStore() }),
-            mailer: mailer,
-            aws: aws)
+            intake: intake)
+        return Backends(stores: stores, mailer: mailer, aws: aws)
     }
 
     static func mailer(_ config: Configuration) throws -> Mailer {

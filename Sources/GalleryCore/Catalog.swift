@@ -111,9 +111,9 @@ public protocol CatalogStore: AnyObject, Sendable {
     func usage(ownerID: String) throws -> StorageUsage
     /// Newest first. `.owner` includes every visibility; the others public only.
     func search(_ query: SearchQuery, scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord>
-    /// `.publicOf(owner)`: the public page's photos, newest first (other scopes: as
-    /// `MetadataStore.images` / `publicFeed`).
-    func images(scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord>
+    /// One owner's public photos, newest first (their public page). The owner's own list and
+    /// the feed are `MetadataStore.images(ownerID:)` and `publicFeed`.
+    func publicImages(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord>
 
     // Albums
     /// Throws `.invalid` for a title of 0 or > 200 characters.

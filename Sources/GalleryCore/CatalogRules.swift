@@ -2,17 +2,18 @@ import Foundation
 
 /// What the catalog accepts, and how text becomes search terms: one set of rules for every
 /// `CatalogStore`, so that both backends refuse the same input and index the same terms
-/// (`CatalogStoreConformance` checks that they answer alike). The web layer normalises and
-/// validates first: these checks only refuse what should never reach a store.
+/// (`CatalogStoreConformance` checks that they answer alike). The limits are the ones the
+/// forms enforce (`Field`), which normalises and validates first: these checks only refuse what
+/// should never reach a store.
 public enum CatalogRules {
     public static let maxTitle = 200
     public static let maxDescription = 5000
     public static let maxTags = 30
     public static let maxTagLength = 32
-    public static let maxDisplayName = 100
-    public static let maxBio = 5000
-    public static let maxAddress = 1000
-    public static let maxPhone = 100
+    public static let maxDisplayName = 64
+    public static let maxBio = 2000
+    public static let maxAddress = 500
+    public static let maxPhone = 40
     /// Longer runs of letters are not words anyone searches for (and would make oversized
     /// DynamoDB keys): they are not indexed, and a search for one finds nothing.
     public static let maxTermLength = 64
@@ -29,12 +30,13 @@ public enum CatalogRules {
         }
         guard tags.count <= maxTags else { throw GalleryError.invalid("A photo has at most \(maxTags) tags.") }
         guard tags.allSatisfy(isNormalisedTag) else {
-            throw GalleryError.invalid("Tags are 1–\(maxTagLength) lower-case letters, digits, '-' or '_'.")
+            throw GalleryError.invalid("Tags are 1–\(maxTagLength) lower-case letters of any script, digits, '-' or '_'.")
         }
         guard Set(tags).count == tags.count else { throw GalleryError.invalid("A tag is given twice.") }
     }
 
-    /// Lower-case, 1–32 letters, digits, '-' and '_' (see `ImageRecord.tags`).
+    /// Lower-case in normal form C, 1–32 letters of any script, digits, '-' and '_' (see
+    /// `ImageRecord.tags`; `Field.normalisedTag` makes one from what someone typed).
     public static func isNormalisedTag(_ tag: String) -> Bool {
         (1...maxTagLength).contains(tag.count)
             && tag == tag.lowercased()
@@ -66,14 +68,9 @@ public enum CatalogRules {
         if encrypted && visibility == .public { throw GalleryError.invalid("An encrypted photo cannot be public.") }
     }
 
-    /// Share tokens are random: 16–128 characters of base64url.
-    public static func isShareToken(_ token: String) -> Bool {
-        (16...128).contains(token.utf8.count)
-            && token.utf8.allSatisfy { $0.isASCIILetterOrDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
-    }
-
+    /// Share tokens are `Identifiers.shareToken()`s.
     public static func checkShareToken(_ token: String?) throws {
-        if let token, !isShareToken(token) { throw GalleryError.invalid("A share token is 16–128 characters of base64url.") }
+        if let token, !Identifiers.isShareToken(token) { throw GalleryError.invalid("A share token is 32 characters of base64url.") }
     }
 
     // MARK: Search terms
@@ -139,12 +136,5 @@ public enum CatalogRules {
             guard case .owner = scope else { return nil }
         }
         return terms
-    }
-}
-
-private extension UInt8 {
-    var isASCIILetterOrDigit: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }

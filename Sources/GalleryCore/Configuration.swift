@@ -55,6 +55,9 @@ public struct Configuration: Sendable {
     /// `GALLERY_SHUTDOWN_SECONDS` (30): on SIGTERM a worker finishes held jobs for this long,
     /// then releases the rest so another worker takes them at once.
     public var shutdownDeadline: TimeInterval
+    /// `GALLERY_REPAIR_SECONDS` (3600; 0: never): how often a worker runs the reconciler
+    /// (`gallery repair`), and once within the first minute after it starts.
+    public var repairInterval: TimeInterval
     /// `GALLERY_DECODE_TIMEOUT_SECONDS` (60): wall-clock limit of the decoding child process.
     public var decodeTimeout: TimeInterval
     /// `GALLERY_DECODE_MEMORY_MB` (1024): address-space limit of the decoding child.
@@ -138,6 +141,7 @@ public struct Configuration: Sendable {
         pollMinimum = TimeInterval(try int("GALLERY_POLL_MIN_MS", 50)) / 1000
         pollMaximum = TimeInterval(try int("GALLERY_POLL_MAX_MS", 1000)) / 1000
         shutdownDeadline = TimeInterval(try int("GALLERY_SHUTDOWN_SECONDS", 30, min: 0))
+        repairInterval = TimeInterval(try int("GALLERY_REPAIR_SECONDS", 3600, min: 0))
         decodeTimeout = TimeInterval(try int("GALLERY_DECODE_TIMEOUT_SECONDS", 60))
         decodeMemoryBytes = try int("GALLERY_DECODE_MEMORY_MB", 1024, min: 64) << 20
         decodeCPUSeconds = try int("GALLERY_DECODE_CPU_SECONDS", 30)

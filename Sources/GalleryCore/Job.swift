@@ -3,9 +3,44 @@ import Foundation
 public enum JobKind: String, Sendable {
     /// Make the thumbnail, preview and placeholder of an image and read its EXIF.
     case thumbnails
-    /// Delete everything of an account whose owner confirmed its removal. The job's `imageID`
-    /// field holds the user id.
+    /// Delete everything of an account whose owner confirmed its removal.
     case deleteAccount = "delete-account"
+}
+
+/// What a job works on. Stores keep the kind and the subject's id side by side.
+public enum JobSubject: Equatable, Hashable, Sendable {
+    /// An image whose derivatives are to be made (`JobKind.thumbnails`).
+    case image(String)
+    /// A removed account whose photos, albums and profile are to be deleted
+    /// (`JobKind.deleteAccount`).
+    case account(userID: String)
+
+    public init(kind: JobKind, id: String) {
+        switch kind {
+        case .thumbnails: self = .image(id)
+        case .deleteAccount: self = .account(userID: id)
+        }
+    }
+
+    public var kind: JobKind {
+        switch self {
+        case .image: return .thumbnails
+        case .account: return .deleteAccount
+        }
+    }
+
+    /// The image id or the user id.
+    public var id: String {
+        switch self {
+        case .image(let id), .account(let id): return id
+        }
+    }
+
+    /// The image, for a thumbnail job.
+    public var imageID: String? {
+        if case .image(let id) = self { return id }
+        return nil
+    }
 }
 
 public enum JobStatus: String, Sendable {
@@ -15,8 +50,7 @@ public enum JobStatus: String, Sendable {
 /// A row of the job table. The fields are the ones DynamoDB holds too.
 public struct Job: Equatable, Sendable {
     public var id: String
-    public var imageID: String
-    public var kind: JobKind
+    public var subject: JobSubject
     public var status: JobStatus
     public var leaseOwner: String?
     public var leaseUntil: Date?
@@ -28,12 +62,13 @@ public struct Job: Equatable, Sendable {
     /// Bumped by every write; heartbeat and completion are conditioned on it (fencing).
     public var version: Int
 
-    public init(id: String, imageID: String, kind: JobKind, status: JobStatus, leaseOwner: String?,
+    public var kind: JobKind { subject.kind }
+
+    public init(id: String, subject: JobSubject, status: JobStatus, leaseOwner: String?,
                 leaseUntil: Date?, attempts: Int, availableAt: Date, lastError: String?,
                 createdAt: Date, updatedAt: Date, version: Int) {
         self.id = id
-        self.imageID = imageID
-        self.kind = kind
+        self.subject = subject
         self.status = status
         self.leaseOwner = leaseOwner
         self.leaseUntil = leaseUntil

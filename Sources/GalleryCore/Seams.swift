@@ -11,8 +11,6 @@ public protocol MetadataStore: AnyObject, Sendable {
     func createProfile(_ profile: Profile) throws
     func profile(userID: String) throws -> Profile?
     func profile(username: String) throws -> Profile?
-    /// Throws `.notFound` for an unknown user.
-    func updateProfile(userID: String, displayName: String) throws
 
     func createSession(_ session: SessionRecord) throws
     func session(idHash: String) throws -> SessionRecord?
@@ -37,13 +35,17 @@ public protocol MetadataStore: AnyObject, Sendable {
     func images(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord>
     /// Everyone's public images, newest first, ready or not (the page shows the status).
     func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord>
+    /// Images still `processing` that were uploaded before `createdBefore`, in no particular
+    /// order; a page may come back short, even empty, with more to read. For maintenance (the
+    /// reconciler), never on a request path: on DynamoDB it is a Scan.
+    func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord>
 }
 
 /// The job table. Delivery is at least once; a claim is one conditional write.
 public protocol JobQueue: AnyObject, Sendable {
     /// Adds a queued job, available at `availableAt`.
     @discardableResult
-    func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job
+    func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job
     /// Takes one job that is queued and available, or running with an expired lease:
     /// → running, owner, leaseUntil = now + lease, attempts + 1, version + 1.
     /// Of two claimers of the same job exactly one wins. Nil when nothing is claimable.

@@ -26,17 +26,9 @@ struct KeysetCursor: Equatable {
         return KeysetCursor(createdAt: ms, id: String(plain[plain.index(after: colon)...]))
     }
 
-    /// Checks a page size: at least 1, at most 1000 (the limit is the caller's, not the user's).
-    static func checkedLimit(_ limit: Int) throws -> Int {
-        guard (1...1000).contains(limit) else { throw GalleryError.invalid("page size must be 1…1000, got \(limit)") }
-        return limit
-    }
 
-    /// Cuts `rows` (fetched with LIMIT limit + 1) to a page; the extra row only says that
-    /// there is a next page, so a last page never points to an empty one.
+    /// A page of `rows` fetched with LIMIT limit + 1 (`Page.cut`).
     static func page<T: Sendable>(_ rows: [T], limit: Int, key: (T) -> KeysetCursor) -> Page<T> {
-        guard rows.count > limit else { return Page(items: rows, next: nil) }
-        let items = Array(rows.prefix(limit))
-        return Page(items: items, next: key(items[limit - 1]).encoded)
+        Page.cut(rows, limit: limit) { key($0).encoded }
     }
 }

@@ -7,7 +7,7 @@ import GalleryCrypto
 /// whole (atomic rename) and their names sort by time.
 ///
 /// The log line names the file and the recipient, never the body: bodies hold codes.
-public final class OutboxMailer: Mailer, @unchecked Sendable {
+public final class OutboxMailer: Mailer, @unchecked Sendable {  // @unchecked: `sequence` is guarded by `sequenceLock`
     public let directory: URL
     public let from: String
 

@@ -46,7 +46,7 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     /// The image whatever its visibility: the caller decides what a link may show.
     public func image(shareToken: String) throws -> ImageRecord? {
-        guard CatalogRules.isShareToken(shareToken) else { return nil }
+        guard Identifiers.isShareToken(shareToken) else { return nil }
         return try database.read {
             try $0.queryFirst("SELECT \(ImageRows.columns) FROM images WHERE share_token = ?", [shareToken], ImageRows.image)
         }
@@ -72,7 +72,7 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     public func search(_ query: SearchQuery, scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let after = try KeysetCursor.decode(cursor)
-        let limit = try KeysetCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         guard let terms = try CatalogRules.terms(of: query, scope: scope) else { return Page(items: [], next: nil) }
         var (filter, arguments) = Self.scopeFilter(scope)
         if !terms.isEmpty {
@@ -93,10 +93,10 @@ public final class SQLiteCatalogStore: CatalogStore {
         return try imagePage(SQLiteMetadataStore.pageSQL(filter: filter), arguments, after: after, limit: limit)
     }
 
-    public func images(scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+    public func publicImages(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
         let after = try KeysetCursor.decode(cursor)
-        let limit = try KeysetCursor.checkedLimit(limit)
-        let (filter, arguments) = Self.scopeFilter(scope)
+        let limit = try PageSize.checked(limit)
+        let (filter, arguments) = Self.scopeFilter(.publicOf(ownerID))
         return try imagePage(SQLiteMetadataStore.pageSQL(filter: filter), arguments, after: after, limit: limit)
     }
 
@@ -153,7 +153,7 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     /// The album whatever its visibility: the caller decides what a link may show.
     public func album(shareToken: String) throws -> Album? {
-        guard CatalogRules.isShareToken(shareToken) else { return nil }
+        guard Identifiers.isShareToken(shareToken) else { return nil }
         return try database.read {
             try $0.queryFirst("SELECT \(Self.albumColumns) FROM albums WHERE share_token = ?", [shareToken], Self.album)
         }
@@ -197,7 +197,7 @@ public final class SQLiteCatalogStore: CatalogStore {
 
     public func albums(scope: Scope, cursor: String?, limit: Int) throws -> Page<Album> {
         let after = try KeysetCursor.decode(cursor)
-        let limit = try KeysetCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let (filter, arguments) = Self.scopeFilter(scope)
         let rows = try database.read {
             try $0.query("""
@@ -249,7 +249,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     }
 
     public func albumImages(albumID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        let limit = try KeysetCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         guard let stored = try database.read({
             try $0.queryFirst("SELECT sort_order FROM albums WHERE id = ?", [albumID]) { $0.string(0) }
         }) else {
@@ -279,7 +279,7 @@ public final class SQLiteCatalogStore: CatalogStore {
     }
 
     public func albums(containing imageID: String, limit: Int) throws -> [Album] {
-        let limit = try KeysetCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         return try database.read {
             try $0.query("""
                 SELECT \(Self.albumColumns) FROM albums WHERE id IN (SELECT album_id FROM album_images WHERE image_id = ?)

@@ -10,7 +10,7 @@ import GalleryCore
 /// `synchronous = NORMAL` (a commit survives a process crash; only a power cut can lose the
 /// last commits, never corrupt the file), foreign keys on, and a busy timeout so that writers
 /// queue instead of failing. The schema is migrated once, when the database is opened.
-public final class SQLiteDatabase: @unchecked Sendable {
+public final class SQLiteDatabase: @unchecked Sendable {  // @unchecked: `connections` is guarded by `lock`; each connection is its thread's own
     public let path: String
     public let busyTimeout: TimeInterval
 

@@ -15,15 +15,17 @@ public final class SQLiteJobQueue: JobQueue {
     }
 
     @discardableResult
-    public func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job {
+    public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        try database.read { try Self.insert(subject, availableAt: availableAt, $0) }
+    }
+
+    /// A queued job, inside the caller's transaction if there is one.
+    static func insert(_ subject: JobSubject, availableAt: Date, _ db: SQLiteConnection) throws -> Job {
         let now = Date()
-        let id = Identifiers.make(now: now)
-        let job = try database.read {
-            try $0.queryFirst("""
-                INSERT INTO jobs (id, image_id, kind, status, attempts, available_at, created_at, updated_at, version)
-                VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, 1) RETURNING \(Self.columns)
-                """, [id, imageID, kind.rawValue, availableAt, now, now], Self.job)
-        }
+        let job = try db.queryFirst("""
+            INSERT INTO jobs (id, image_id, kind, status, attempts, available_at, created_at, updated_at, version)
+            VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, 1) RETURNING \(Self.columns)
+            """, [Identifiers.make(now: now), subject.id, subject.kind.rawValue, availableAt, now, now], Self.job)
         guard let job else { throw GalleryError.unavailable("sqlite: enqueue returned no row") }
         return job
     }
@@ -90,7 +92,7 @@ public final class SQLiteJobQueue: JobQueue {
     /// Newest first.
     public func jobs(status: JobStatus, cursor: String?, limit: Int) throws -> Page<Job> {
         let after = try KeysetCursor.decode(cursor)
-        let limit = try KeysetCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let rows = try database.read {
             try $0.query("""
                 SELECT \(Self.columns) FROM jobs WHERE status = ? AND (created_at, id) < (?, ?)
@@ -153,7 +155,8 @@ public final class SQLiteJobQueue: JobQueue {
         guard let kind = JobKind(rawValue: row.string(2)), let status = JobStatus(rawValue: row.string(3)) else {
             throw GalleryError.unavailable("sqlite: job \(row.string(0)) has an unknown kind or status")
         }
-        return Job(id: row.string(0), imageID: row.string(1), kind: kind, status: status,
+        // The column is named for the first kind of job; it holds the subject's id.
+        return Job(id: row.string(0), subject: JobSubject(kind: kind, id: row.string(1)), status: status,
                    leaseOwner: row.optionalString(4), leaseUntil: row.optionalDate(5),
                    attempts: row.int(6), availableAt: row.date(7), lastError: row.optionalString(8),
                    createdAt: row.date(9), updatedAt: row.date(10), version: row.int(11))

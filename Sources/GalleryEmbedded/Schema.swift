@@ -183,7 +183,7 @@ enum Schema {
 
     /// Work a migration needs that SQL cannot do, run right after it in the same transaction
     /// (by index into `migrations`).
-    static let backfills: [Int: (SQLiteConnection) throws -> Void] = [
+    static let backfills: [Int: @Sendable (SQLiteConnection) throws -> Void] = [
         // Photos processed before search existed have camera words to index.
         // (Only the columns of this version: later migrations must not break it.)
         1: { db in

@@ -67,7 +67,7 @@ public enum PasswordHasher {
         guard rc == ARGON2_OK.rawValue else {
             throw PasswordHashingError(description: "argon2id: " + String(cString: argon2_error_message(rc)))
         }
-        return String(cString: encoded)
+        return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// True only for the right password. Anything that is not an Argon2id hash is a mismatch.

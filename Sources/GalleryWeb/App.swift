@@ -1,24 +1,8 @@
 import Foundation
 import GalleryCore
-import GalleryCrypto
+import GalleryHTTP
+import GalleryUseCases
 import Logging
-
-/// The seams the handlers use. Handlers never see a backend type.
-public struct Services {
-    public var metadata: MetadataStore
-    public var jobs: JobQueue
-    public var blobs: BlobStore
-    public var identity: IdentityProvider
-    public var catalog: CatalogStore
-    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, identity: IdentityProvider,
-                catalog: CatalogStore) {
-        self.metadata = metadata
-        self.jobs = jobs
-        self.blobs = blobs
-        self.identity = identity
-        self.catalog = catalog
-    }
-}
 
 /// An error a handler raises to answer with a specific status and page.
 struct PageError: Error {
@@ -29,29 +13,25 @@ struct PageError: Error {
 
 /// The web application: routes a request to its handler and turns every error into a clear
 /// page with the right status. Nothing here is per-request set-up that could be done once.
-public final class GalleryApp: @unchecked Sendable {
-    let services: Services
+public final class GalleryApp: Sendable {
     let config: Configuration
-    let templates: Templates
-    let csrf: CSRFProtection
-    let sessions: SessionManager
     let logger: Logger
-    private var router = Router()
+    private let kit: PageKit
+    private let router: Router
 
-    public init(services: Services, config: Configuration, templates: Templates, secretKey: [UInt8],
+    public init(useCases: UseCases, config: Configuration, templates: Templates, secretKey: [UInt8],
                 logger: Logger = Logger(label: "gallery.web")) {
-        self.services = services
         self.config = config
-        self.templates = templates
-        self.csrf = CSRFProtection(key: secretKey)
-        self.sessions = SessionManager(store: services.metadata, idle: config.sessionIdle,
-                                       absolute: config.sessionMax)
         self.logger = logger
-        router = routes()
+        kit = PageKit(templates: templates, csrf: CSRFProtection(key: secretKey),
+                      sessions: SessionManager(store: useCases.stores.metadata, idle: config.sessionIdle,
+                                               absolute: config.sessionMax),
+                      accounts: useCases.accounts)
+        router = Routes(useCases: useCases, config: config, logger: logger).table()
     }
 
     public func handle(_ request: Request) -> Response {
-        let context = Context(request: request, app: self)
+        let context = Context(request: request, kit: kit)
         var response: Response
         do {
             try context.loadSession()
@@ -65,8 +45,8 @@ public final class GalleryApp: @unchecked Sendable {
 
     private func route(_ c: Context) throws -> Response {
         switch router.match(method: c.request.method, path: c.request.path) {
-        case .found(let handler, let values):
-            return try handler(c, values)
+        case .found(let handler, let parameters, _):
+            return try handler(c, parameters)
         case .wrongMethod:
             throw PageError(status: 405, title: "Method not allowed",
                             message: "This page does not accept \(c.request.method) requests.")
@@ -78,16 +58,26 @@ public final class GalleryApp: @unchecked Sendable {
     /// One place decides what each failure looks like to the user.
     func errorResponse(_ error: Error, context c: Context) -> Response {
         if let redirect = error as? Redirect { return .redirect(redirect.location) }
-        let (status, title, message) = describe(error, context: c)
+        let (status, title, message) = Self.describe(error, context: c, logger: logger)
         return c.page("error", status: status, title: title, ["status": status, "message": message])
     }
 
     /// The status, title and words of a failure: the same for a page and for a JSON answer.
-    func describe(_ error: Error, context c: Context) -> (status: Int, title: String, message: String) {
+    static func describe(_ error: Error, context c: Context, logger: Logger) -> (status: Int, title: String, message: String) {
         let (status, title, message): (Int, String, String)
         switch error {
         case let e as PageError:
             (status, title, message) = (e.status, e.title, e.message)
+        case let e as FieldError:
+            (status, title, message) = (422, "Check the form", e.message)
+        case let e as Uploads.Refusal:
+            (status, title, message) = (422, "Check the form", e.message)
+        case is Photos.EncryptedStaysPrivate:
+            (status, title, message) = (422, "Encrypted photos stay private",
+                                        "Only you can see an encrypted photo: the server cannot show it to anyone.")
+        case is Photos.WrongKey:
+            (status, title, message) = (400, "Wrong key",
+                                        "That key does not open this photo. Paste the whole key you were shown at upload.")
         case let e as ParseError:
             switch e {
             case .malformed(let m): (status, title, message) = (400, "Bad request", m)
@@ -118,4 +108,9 @@ public final class GalleryApp: @unchecked Sendable {
         }
         return (status, title, message)
     }
+}
+
+/// Thrown to answer with a redirect from deep inside a handler.
+struct Redirect: Error {
+    var location: String
 }

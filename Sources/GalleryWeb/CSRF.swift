@@ -1,11 +1,12 @@
 import Foundation
 import GalleryCrypto
+import GalleryHTTP
 
 /// CSRF tokens: an HMAC, under the site's secret key, of something only this browser holds —
 /// the session id's hash when signed in, otherwise a random "pre-session" cookie set when a
 /// form is first shown. A cross-site page can make the browser send the cookie, but it cannot
 /// read it or compute the token, so a forged POST arrives without a valid token.
-public struct CSRFProtection {
+public struct CSRFProtection: Sendable {
     let key: [UInt8]
 
     public init(key: [UInt8]) { self.key = key }

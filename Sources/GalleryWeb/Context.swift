@@ -1,33 +1,44 @@
 import Foundation
 import GalleryCore
 import GalleryCrypto
+import GalleryHTTP
+import GalleryUseCases
+
+/// What every request's handling shares: the templates, CSRF keys, sessions and the profile
+/// lookup behind them.
+struct PageKit: Sendable {
+    let templates: Templates
+    let csrf: CSRFProtection
+    let sessions: SessionManager
+    let accounts: Accounts
+}
 
 /// What one request carries through its handler: the session, the signed-in user, cookies to
 /// set, and the helpers every page needs.
 final class Context {
     let request: Request
-    unowned let app: GalleryApp
+    private let kit: PageKit
     private(set) var session: SessionRecord?
     private(set) var user: Profile?
     var setCookies: [String] = []
     /// What CSRF tokens bind to when nobody is signed in (created on first use).
     private var preSession: String?
 
-    init(request: Request, app: GalleryApp) {
+    init(request: Request, kit: PageKit) {
         self.request = request
-        self.app = app
+        self.kit = kit
     }
 
     func loadSession() throws {
-        guard let session = try app.sessions.load(request) else {
+        guard let session = try kit.sessions.load(request) else {
             if request.cookies[SessionManager.cookieName(request)] != nil {
                 // Forged or expired: drop the cookie so the browser stops sending it.
                 setCookies.append(Cookies.expire(name: SessionManager.cookieName(request), secure: request.isHTTPS))
             }
             return
         }
-        guard let profile = try app.services.metadata.profile(userID: session.userID) else {
-            try app.services.metadata.deleteSession(idHash: session.idHash)
+        guard let profile = try kit.accounts.profile(userID: session.userID) else {
+            _ = try kit.sessions.destroy(session, request: request)
             return
         }
         self.session = session
@@ -35,18 +46,18 @@ final class Context {
     }
 
     func signIn(_ identity: Identity) throws {
-        if let old = session { _ = try app.sessions.destroy(old, request: request) }
-        let (record, cookie) = try app.sessions.create(userID: identity.userID,
+        if let old = session { _ = try kit.sessions.destroy(old, request: request) }
+        let (record, cookie) = try kit.sessions.create(userID: identity.userID,
                                                        providerToken: identity.providerToken,
                                                        request: request)
         session = record
-        user = try app.services.metadata.profile(userID: identity.userID)
+        user = try kit.accounts.profile(userID: identity.userID)
         setCookies.append(cookie)
     }
 
     func signOut() throws {
         guard let session else { return }
-        setCookies.append(try app.sessions.destroy(session, request: request))
+        setCookies.append(try kit.sessions.destroy(session, request: request))
         self.session = nil
         user = nil
     }
@@ -77,11 +88,11 @@ final class Context {
             setCookies.append(Cookies.make(name: CSRFProtection.preCookieName(request), value: value,
                                            maxAge: nil, secure: request.isHTTPS))
         }
-        return app.csrf.token(binding: csrfBinding!)
+        return kit.csrf.token(binding: csrfBinding!)
     }
 
     func checkCSRF(_ fields: FormFields) throws {
-        guard app.csrf.verify(fields.first("csrf"), binding: csrfBinding) else {
+        guard kit.csrf.verify(fields.first("csrf"), binding: csrfBinding) else {
             throw PageError(status: 403, title: "Form expired",
                             message: "This form was stale or did not come from this site. Go back, reload the page and submit it again.")
         }
@@ -126,7 +137,7 @@ final class Context {
             context["user"] = ["username": user.username, "displayName": user.displayName]
         }
         if let newest = newestPage { context["newest"] = newest }
-        return .html(app.templates.render(template, context), status: status)
+        return .html(kit.templates.render(template, context), status: status)
     }
 }
 
@@ -135,12 +146,7 @@ extension Context {
     /// link (cursors only go forward; the script scrolls on, people and crawlers follow links).
     var newestPage: String? {
         guard request.query.first("cursor") != nil else { return nil }
-        let rest = (request.params["QUERY_STRING"] ?? "").split(separator: "&").filter { !$0.hasPrefix("cursor=") }
+        let rest = request.queryString.split(separator: "&").filter { !$0.hasPrefix("cursor=") }
         return rest.isEmpty ? request.path : request.path + "?" + rest.joined(separator: "&")
     }
-}
-
-/// Thrown to answer with a redirect from deep inside a handler.
-struct Redirect: Error {
-    var location: String
 }

@@ -1,11 +1,12 @@
 import Foundation
 import GalleryCore
 import GalleryCrypto
+import GalleryHTTP
 
 /// Server-side sessions. The cookie holds 256 random bits; the store holds only their SHA-256,
 /// so a leaked database cannot be replayed as cookies. Sessions end on logout, after
 /// `idle` without a request, and at `absolute` age whatever the activity.
-public struct SessionManager {
+public struct SessionManager: Sendable {
     let store: MetadataStore
     let idle: TimeInterval
     let absolute: TimeInterval

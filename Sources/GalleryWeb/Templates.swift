@@ -1,9 +1,10 @@
 import Foundation
+import GalleryHTTP
 import Mustache
 
 /// The Mustache templates, parsed once at start-up. HTML escaping is on for every `{{value}}`;
 /// templates use `{{{…}}}` only for values the code built as HTML-safe.
-public final class Templates: @unchecked Sendable {
+public final class Templates: @unchecked Sendable {  // @unchecked: the library is only read after init (swift-mustache's types are not Sendable)
     private let library: MustacheLibrary
 
     public init(directory: URL) throws {

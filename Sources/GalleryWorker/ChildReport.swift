@@ -40,7 +40,7 @@ struct ChildResult: Codable, Equatable {
 }
 
 /// A refusal: `reason` is shown to the image's owner, `detail` goes to the job's last error.
-struct ChildRefusal: Codable, Equatable {
+struct ChildRefusal: Codable, Equatable, Sendable {
     var reason: String
     var detail: String
 }

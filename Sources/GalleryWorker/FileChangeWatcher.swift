@@ -7,7 +7,7 @@ import Glibc
 /// `interval`. For the embedded backend this turns a commit to the SQLite database (its WAL
 /// grows or is rewritten) into an immediate poll, so an upload to an idle worker waits
 /// milliseconds, not a poll period. A stat is about a microsecond; missing files are fine.
-final class FileChangeWatcher: @unchecked Sendable {
+final class FileChangeWatcher: @unchecked Sendable {  // @unchecked: `stopped` is guarded by `lock`
     private let files: [String]
     private let interval: TimeInterval
     private let onChange: @Sendable () -> Void

@@ -6,7 +6,7 @@ import Logging
 /// release) goes through here under one lock, so a heartbeat never bumps the version between
 /// a completion's read and its write, and once the lease is lost or given back nothing more
 /// is written for the job.
-final class HeldLease: @unchecked Sendable {
+final class HeldLease: @unchecked Sendable {  // @unchecked: every var is guarded by `lock`
     enum State { case held, lost, released, finished }
 
     private let lock = NSLock()
@@ -91,7 +91,7 @@ final class HeldLease: @unchecked Sendable {
 /// One thread that keeps every held lease of a pool alive: a lease is renewed once
 /// `interval` has passed since its last renewal. A storage error is logged and retried on
 /// the next tick (a quarter interval later), well before the lease runs out.
-final class Heartbeater: @unchecked Sendable {
+final class Heartbeater: @unchecked Sendable {  // @unchecked: every var is guarded by `condition`
     private let condition = NSCondition()
     private var leases: [ObjectIdentifier: HeldLease] = [:]
     private var stopped = false

@@ -6,16 +6,17 @@ import Logging
 extension Worker {
     func makeThumbnails(_ lease: HeldLease, log: Logger) throws -> WorkOutcome {
         let job = lease.current
-        let keys = DerivativeKeys(imageID: job.imageID)
+        guard case .image(let imageID) = job.subject else { throw EnvironmentFault(description: "not a thumbnail job") }
+        let keys = DerivativeKeys(imageID: imageID)
         let dead = job.attempts >= settings.maxAttempts
         let markFailed = { (reason: String) in
-            { (current: Job) throws -> Bool in try self.markFailed(current.imageID, reason: reason, keys: keys) }
+            { (current: Job) throws -> Bool in try self.markFailed(imageID, reason: reason, keys: keys) }
         }
         if let detail = interruptedTooOften(job) {
             return try fail(lease, dead: true, reason: FailureReasons.interrupted, detail: detail,
                             beforeDead: markFailed(FailureReasons.interrupted))
         }
-        guard let image = try metadata.image(id: job.imageID) else {
+        guard let image = try metadata.image(id: imageID) else {
             return try finishGone(lease, keys: keys)
         }
         if image.encrypted {
@@ -92,7 +93,7 @@ extension Worker {
         var gone = false
         let finished = try lease.finish { current in
             do {
-                try metadata.markImageReady(id: job.imageID, derivatives: derivatives)
+                try metadata.markImageReady(id: imageID, derivatives: derivatives)
             } catch GalleryError.notFound {
                 // Deleted while we worked: what we just stored belongs to nobody.
                 gone = true

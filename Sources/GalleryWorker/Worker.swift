@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import GalleryUseCases
 import Logging
 
 /// What one turn of a worker did.
@@ -23,23 +24,17 @@ public enum WorkOutcome: Equatable, Sendable {
 }
 
 /// What every slot of a pool shares.
-final class WorkerContext: @unchecked Sendable {
-    let metadata: MetadataStore
-    let jobs: JobQueue
-    let blobs: BlobStore
-    /// For account removal jobs; nil in a pool that only makes thumbnails.
-    let catalog: CatalogStore?
+final class WorkerContext: Sendable {
+    let stores: Stores
+    let accountRemoval: AccountRemoval
     let settings: WorkerSettings
     let logger: Logger
     let heartbeater: Heartbeater
     let thumbnailer: IsolatedThumbnailer
 
-    init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore?,
-         settings: WorkerSettings, logger: Logger) {
-        self.metadata = metadata
-        self.jobs = jobs
-        self.blobs = blobs
-        self.catalog = catalog
+    init(stores: Stores, settings: WorkerSettings, logger: Logger) {
+        self.stores = stores
+        accountRemoval = AccountRemoval(stores: stores, removal: ImageRemoval(stores: stores, logger: logger), logger: logger)
         self.settings = settings
         self.logger = logger
         heartbeater = Heartbeater(interval: settings.heartbeatInterval, logger: logger)
@@ -54,7 +49,7 @@ struct EnvironmentFault: Error, CustomStringConvertible {
 
 /// One slot: claims a job and carries it through. `WorkerPool` runs one per configured slot on
 /// its own thread; tests may drive one directly with `runOnce()`.
-public final class Worker: @unchecked Sendable {
+public final class Worker: Sendable {
     /// "<host>:<pid>:<slot>:<random>", unique per slot and process lifetime.
     public let owner: String
     private let context: WorkerContext
@@ -70,14 +65,14 @@ public final class Worker: @unchecked Sendable {
     private static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown-host" }
-        return String(cString: buffer)
+        return String(cBuffer: buffer)
     }()
 
     /// Claims one job, if any, and processes it to an outcome.
     public func runOnce() -> WorkOutcome {
         let job: Job?
         do {
-            job = try context.jobs.claim(owner: owner, lease: context.settings.lease, now: Date())
+            job = try context.stores.jobs.claim(owner: owner, lease: context.settings.lease, now: Date())
         } catch {
             return .storageUnavailable("\(error)")
         }
@@ -88,9 +83,9 @@ public final class Worker: @unchecked Sendable {
     private func process(_ job: Job) -> WorkOutcome {
         var log = context.logger
         log[metadataKey: "job"] = "\(job.id)"
-        log[metadataKey: "image"] = "\(job.imageID)"
+        log[metadataKey: "subject"] = "\(job.subject.id)"
         log[metadataKey: "attempt"] = "\(job.attempts)"
-        let lease = HeldLease(job: job, queue: context.jobs, duration: context.settings.lease)
+        let lease = HeldLease(job: job, queue: context.stores.jobs, duration: context.settings.lease)
         guard context.heartbeater.add(lease) else {
             // Shutting down: claimed in the instant the pool stopped taking work.
             return giveBack(lease, log: log, because: "shutting down")
@@ -147,12 +142,12 @@ public final class Worker: @unchecked Sendable {
             let now = Date()
             if dead, let beforeDead, try !beforeDead(current) {
                 gone = true
-                try context.jobs.complete(current, now: now)
+                try context.stores.jobs.complete(current, now: now)
                 return
             }
             let retryAt = dead ? nil : now.addingTimeInterval(
                 Backoff.fullJitter(attempt: current.attempts, base: settings.retryBase, cap: settings.retryCap))
-            try context.jobs.fail(current, error: "\(reason) (\(detail))", retryAt: retryAt, now: now)
+            try context.stores.jobs.fail(current, error: "\(reason) (\(detail))", retryAt: retryAt, now: now)
         }
         let id = lease.current.id
         guard finished else { return .abandoned(jobID: id) }
@@ -170,9 +165,9 @@ public final class Worker: @unchecked Sendable {
     }
 
     var settings: WorkerSettings { context.settings }
-    var metadata: MetadataStore { context.metadata }
-    var jobs: JobQueue { context.jobs }
-    var blobs: BlobStore { context.blobs }
-    var catalog: CatalogStore? { context.catalog }
+    var metadata: MetadataStore { context.stores.metadata }
+    var jobs: JobQueue { context.stores.jobs }
+    var blobs: BlobStore { context.stores.blobs }
     var thumbnailer: IsolatedThumbnailer { context.thumbnailer }
+    var accountRemoval: AccountRemoval { context.accountRemoval }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import GalleryUseCases
 import Logging
 
 /// How many turns of each kind a pool has seen; for logs and tests.
@@ -26,7 +27,7 @@ public struct ShutdownSummary: Equatable, Sendable {
 /// The claim loop of one worker process: `settings.slots` threads, each claiming and
 /// processing one job at a time, one heartbeat thread keeping their leases, and optionally a
 /// watcher that wakes idle slots when the job table's file changes.
-public final class WorkerPool: @unchecked Sendable {
+public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var is guarded by `condition`
     private let context: WorkerContext
     private let workers: [Worker]
     private let condition = NSCondition()
@@ -35,15 +36,14 @@ public final class WorkerPool: @unchecked Sendable {
     private var runningSlots = 0
     private var counts = WorkerCounts()
     private var watcher: FileChangeWatcher?
+    private let repair: PeriodicRepair
 
-    /// `catalog` is needed for account removal jobs; without it they fail (and end dead, for an
-    /// operator to requeue once the worker is configured).
-    public init(metadata: MetadataStore, jobs: JobQueue, blobs: BlobStore, catalog: CatalogStore? = nil,
-                settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
-        let context = WorkerContext(metadata: metadata, jobs: jobs, blobs: blobs, catalog: catalog,
-                                    settings: settings, logger: logger)
+    public init(stores: Stores, settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
+        let context = WorkerContext(stores: stores, settings: settings, logger: logger)
         self.context = context
         workers = (0..<settings.slots).map { Worker(context: context, slot: $0) }
+        repair = PeriodicRepair(reconciler: Reconciler(stores: stores, logger: logger), interval: settings.repairInterval,
+                                logger: logger)
     }
 
     /// The lease owners of this pool's slots.
@@ -67,6 +67,7 @@ public final class WorkerPool: @unchecked Sendable {
             thread.name = "worker-\(slot)"
             thread.start()
         }
+        repair.start()
         if !s.wakeFiles.isEmpty {
             watcher = FileChangeWatcher(files: s.wakeFiles, interval: 0.015) { [weak self] in self?.wake() }
             watcher?.start()
@@ -97,6 +98,7 @@ public final class WorkerPool: @unchecked Sendable {
             condition.broadcast()
         }
         watcher?.stop()
+        repair.stop()
         log.info("shutting down: no new claims; finishing held jobs",
                  metadata: ["deadline_s": "\(deadline ?? context.settings.shutdownDeadline)"])
         waitForSlots(until: limit)

@@ -63,6 +63,8 @@ public struct WorkerSettings: Sendable {
     public var storageBackoffMaximum: TimeInterval
     /// On shutdown, how long held jobs may run on before their leases are released.
     public var shutdownDeadline: TimeInterval
+    /// How often the pool runs the reconciler (0: never); the first run comes within a minute.
+    public var repairInterval: TimeInterval
     /// Downloads and child outputs live here, one folder per job, removed after it.
     public var workDirectory: URL
     /// Files whose change (mtime, size) wakes idle slots at once, e.g. the SQLite database
@@ -76,7 +78,7 @@ public struct WorkerSettings: Sendable {
                 maxAttempts: Int = 3, retryBase: TimeInterval = 2, retryCap: TimeInterval = 300,
                 pollMinimum: TimeInterval = 0.05, pollMaximum: TimeInterval = 1,
                 storageBackoffMaximum: TimeInterval = 5, shutdownDeadline: TimeInterval = 30,
-                workDirectory: URL, wakeFiles: [URL] = [],
+                repairInterval: TimeInterval = 0, workDirectory: URL, wakeFiles: [URL] = [],
                 thumbnails: ThumbnailSettings = ThumbnailSettings(), isolation: IsolationSettings) {
         self.slots = max(1, slots)
         self.lease = lease
@@ -88,6 +90,7 @@ public struct WorkerSettings: Sendable {
         self.pollMaximum = pollMaximum
         self.storageBackoffMaximum = storageBackoffMaximum
         self.shutdownDeadline = shutdownDeadline
+        self.repairInterval = repairInterval
         self.workDirectory = workDirectory
         self.wakeFiles = wakeFiles
         self.thumbnails = thumbnails
@@ -101,7 +104,7 @@ public struct WorkerSettings: Sendable {
         self.init(slots: c.workerJobs, lease: c.leaseSeconds, maxAttempts: c.maxAttempts,
                   retryBase: c.retryBase, retryCap: c.retryCap,
                   pollMinimum: c.pollMinimum, pollMaximum: c.pollMaximum,
-                  shutdownDeadline: c.shutdownDeadline,
+                  shutdownDeadline: c.shutdownDeadline, repairInterval: c.repairInterval,
                   workDirectory: c.temporaryDirectory.appendingPathComponent("worker"),
                   wakeFiles: wake,
                   thumbnails: ThumbnailSettings(thumbnailSize: c.thumbnailSize,

@@ -2,6 +2,7 @@
 import Foundation
 import GalleryBootstrap
 import GalleryCore
+import GalleryUseCases
 import GalleryWeb
 
 do {
@@ -9,8 +10,7 @@ do {
     let logger = Bootstrap.logging(config, label: "gallery.fcgi")
     let backends = try Bootstrap.backends(config, environment: environment)
     let app = GalleryApp(
-        services: Services(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs,
-                           identity: backends.identity, catalog: backends.catalog),
+        useCases: UseCases(stores: backends.stores, settings: UseCases.Settings(config)),
         config: config, templates: try Templates(directory: config.templatesDirectory),
         secretKey: try Bootstrap.secretKey(config))
     let server = FastCGIServer(listen: config.listen, threads: config.threads, handler: app.handle)

@@ -43,8 +43,7 @@ do {
 
 // /proc/self/exe: the child is this very binary, even if an upgrade replaced the file.
 let settings = WorkerSettings(configuration: config, childExecutable: URL(fileURLWithPath: "/proc/self/exe"))
-let pool = WorkerPool(metadata: backends.metadata, jobs: backends.jobs, blobs: backends.blobs, catalog: backends.catalog,
-                      settings: settings, logger: logger)
+let pool = WorkerPool(stores: backends.stores, settings: settings, logger: logger)
 pool.start()
 let signal = TerminationSignals.wait()
 logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")

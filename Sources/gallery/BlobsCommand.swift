@@ -37,26 +37,26 @@ struct Blobs: ParsableCommand {
             let cutoff = Date().addingTimeInterval(-Double(olderThan))
             var orphans = 0
             var kept = 0
-            for prefix in OrphanKeys.prefixes {
+            for prefix in BlobKeys.prefixes {
                 var cursor: String?
                 repeat {
-                    let page = try backends.blobs.list(prefix: prefix, cursor: cursor, limit: 500)
+                    let page = try backends.stores.blobs.list(prefix: prefix, cursor: cursor, limit: 500)
                     var doomed: [BlobInfo] = []
                     for blob in page.items {
                         guard blob.modifiedAt <= cutoff else { kept += 1; continue }
-                        guard let id = OrphanKeys.imageID(of: blob.key) else {
+                        guard let id = BlobKeys.imageID(of: blob.key) else {
                             note("gallery: kept \(blob.key): not the key of an image's blob")
                             kept += 1
                             continue
                         }
-                        if try backends.metadata.image(id: id) == nil {
+                        if try backends.stores.metadata.image(id: id) == nil {
                             doomed.append(blob)
                         } else {
                             kept += 1
                         }
                     }
                     // Deleting behind the cursor does not disturb the listing on either backend.
-                    if !dryRun && !doomed.isEmpty { try backends.blobs.delete(keys: doomed.map(\.key)) }
+                    if !dryRun && !doomed.isEmpty { try backends.stores.blobs.delete(keys: doomed.map(\.key)) }
                     for blob in doomed {
                         print("\(dryRun ? "would delete" : "deleted") \(blob.key) (\(blob.byteSize) bytes, written \(blob.modifiedAt.iso))")
                     }
@@ -65,33 +65,6 @@ struct Blobs: ParsableCommand {
                 } while cursor != nil
             }
             note("\(orphans) orphaned blob(s) \(dryRun ? "would be deleted (dry run)" : "deleted"), \(kept) kept")
-        }
-    }
-}
-
-/// Which image a blob belongs to, from its key: `originals/<xx>/<id>.<ext>` (the upload
-/// handler), `thumbs/<id>.webp`, `thumbs/<id>-2x.webp`, `previews/<id>.webp` and `stripped/<id>`
-/// (`DerivativeKeys`).
-enum OrphanKeys {
-    static let prefixes = ["originals/", "thumbs/", "previews/", "stripped/"]
-
-    static func imageID(of key: String) -> String? {
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        switch (segments.first, segments.count) {
-        case ("originals", 3):
-            let parts = segments[2].split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
-            return String(parts[0])
-        case ("stripped", 2):
-            let id = segments[1]
-            return id.isEmpty || id.contains(".") ? nil : String(id)
-        case ("thumbs", 2), ("previews", 2):
-            guard segments[1].hasSuffix(".webp") else { return nil }
-            var id = segments[1].dropLast(".webp".count)
-            if segments.first == "thumbs", id.hasSuffix("-2x") { id = id.dropLast(3) }
-            return id.isEmpty || id.contains(".") ? nil : String(id)
-        default:
-            return nil
         }
     }
 }

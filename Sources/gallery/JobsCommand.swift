@@ -29,7 +29,7 @@ struct Jobs: ParsableCommand {
         }
 
         func run() throws {
-            let jobs = try Site.open().backends.jobs
+            let jobs = try Site.open().backends.stores.jobs
             let statuses = status.flatMap(JobStatus.init(rawValue:)).map { [$0] } ?? [.queued, .running, .dead]
             if !json {
                 print(row("JOB", "KIND", "IMAGE / USER", "STATUS", "TRIES", "WHEN", "OWNER / LAST ERROR"))
@@ -62,7 +62,7 @@ struct Jobs: ParsableCommand {
                 when = "updated " + job.updatedAt.iso
                 who = job.lastError ?? ""
             }
-            return row(job.id, job.kind.rawValue, job.imageID, job.status.rawValue, "\(job.attempts)", when, who)
+            return row(job.id, job.kind.rawValue, job.subject.id, job.status.rawValue, "\(job.attempts)", when, who)
         }
 
         private func row(_ c: String...) -> String {
@@ -73,7 +73,7 @@ struct Jobs: ParsableCommand {
 
         private func jsonLine(_ job: Job) throws -> String {
             var object: [String: Any] = [
-                "id": job.id, "image_id": job.imageID, "kind": job.kind.rawValue,
+                "id": job.id, "subject_id": job.subject.id, "kind": job.kind.rawValue,
                 "status": job.status.rawValue, "attempts": job.attempts,
                 "available_at": job.availableAt.iso, "created_at": job.createdAt.iso,
                 "updated_at": job.updatedAt.iso,
@@ -104,7 +104,7 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             let backends = try Site.open().backends
-            let jobs = backends.jobs
+            let jobs = backends.stores.jobs
             var targets = ids
             if allDead {
                 var cursor: String?
@@ -119,7 +119,7 @@ struct Jobs: ParsableCommand {
                 do {
                     try jobs.requeue(id: id, now: Date())
                     print("requeued \(id)")
-                    try showRetried(jobs.job(id: id), metadata: backends.metadata)
+                    try showRetried(jobs.job(id: id), metadata: backends.stores.metadata)
                 } catch GalleryError.notFound {
                     note("gallery: job \(id) does not exist or is not dead")
                     failures += 1
@@ -132,10 +132,9 @@ struct Jobs: ParsableCommand {
         /// A failed image whose thumbnail job is queued again shows as processing, not with
         /// the old reason, until the worker is done with it.
         private func showRetried(_ job: Job?, metadata: MetadataStore) throws {
-            guard let job, job.kind == .thumbnails,
-                  try metadata.image(id: job.imageID)?.status == .failed else { return }
+            guard let imageID = job?.subject.imageID, try metadata.image(id: imageID)?.status == .failed else { return }
             do {
-                try metadata.markImageProcessing(id: job.imageID)
+                try metadata.markImageProcessing(id: imageID)
             } catch GalleryError.notFound {
                 // Deleted meanwhile: the job finds it gone and ends.
             }
@@ -158,7 +157,7 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             let now = Date()
-            let depth = try Site.open().backends.jobs.depth(now: now)
+            let depth = try Site.open().backends.stores.jobs.depth(now: now)
             let age = depth.oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) }
             if prometheus {
                 print(depth.prometheusText(now: now), terminator: "")

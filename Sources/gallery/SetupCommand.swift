@@ -27,7 +27,7 @@ struct Setup: ParsableCommand {
         }
         if stores.contains(.embedded) {
             let backends = try Bootstrap.backends(config, environment: environment)
-            _ = try backends.metadata.publicFeed(cursor: nil, limit: 1)  // opens the file and migrates it
+            _ = try backends.stores.metadata.publicFeed(cursor: nil, limit: 1)  // opens the file and migrates it
             print("ready    SQLite database \(config.databaseFile.path)")
             print("ready    blob folder \(config.blobDirectory.path)")
         }

@@ -7,11 +7,12 @@ import Logging
 struct Site {
     let config: Configuration
     let backends: Backends
+    let logger: Logger
 
     static func open() throws -> Site {
         let (config, environment) = try Bootstrap.configuration()
-        _ = Bootstrap.logging(config, label: "gallery.admin")
-        return Site(config: config, backends: try Bootstrap.backends(config, environment: environment))
+        let logger = Bootstrap.logging(config, label: "gallery.admin")
+        return Site(config: config, backends: try Bootstrap.backends(config, environment: environment), logger: logger)
     }
 }
 

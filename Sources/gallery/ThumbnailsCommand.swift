@@ -35,7 +35,7 @@ struct Thumbnails: ParsableCommand {
             var skipped = 0
             let targets = all ? try everyImage(backends) : ids
             for id in targets {
-                guard let image = try backends.metadata.image(id: id) else {
+                guard let image = try backends.stores.metadata.image(id: id) else {
                     // With --all: an original whose record is gone (`gallery blobs sweep` removes it).
                     if !all { note("gallery: no image \(id)") }
                     missing += 1
@@ -47,7 +47,7 @@ struct Thumbnails: ParsableCommand {
                     skipped += 1
                     continue
                 }
-                let job = try backends.jobs.enqueue(imageID: id, kind: .thumbnails, availableAt: Date())
+                let job = try backends.stores.jobs.enqueue(.image(id), availableAt: Date())
                 print("queued \(job.id) for image \(id)")
                 queued += 1
             }
@@ -64,17 +64,17 @@ struct Thumbnails: ParsableCommand {
             for status in [JobStatus.queued, .running] {
                 var cursor: String?
                 repeat {
-                    let page = try backends.jobs.jobs(status: status, cursor: cursor, limit: 100)
-                    for job in page.items where job.kind == .thumbnails { busy.insert(job.imageID) }
+                    let page = try backends.stores.jobs.jobs(status: status, cursor: cursor, limit: 100)
+                    for job in page.items { if let id = job.subject.imageID { busy.insert(id) } }
                     cursor = page.next
                 } while cursor != nil
             }
             var found: [String] = []
             var cursor: String?
             repeat {
-                let page = try backends.blobs.list(prefix: "originals/", cursor: cursor, limit: 1000)
+                let page = try backends.stores.blobs.list(prefix: "originals/", cursor: cursor, limit: 1000)
                 for blob in page.items {
-                    if let id = OrphanKeys.imageID(of: blob.key), !busy.contains(id) { found.append(id) }
+                    if let id = BlobKeys.imageID(of: blob.key), !busy.contains(id) { found.append(id) }
                 }
                 cursor = page.next
             } while cursor != nil

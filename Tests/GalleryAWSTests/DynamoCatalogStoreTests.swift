@@ -21,7 +21,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
         try moto.reset()
         client = try moto.client()
         _ = try AWSSetup(client: client, tables: tables, bucket: nil).run()
-        catalog = DynamoCatalogStore(client: client, tables: tables)
+        catalog = DynamoCatalogStore(metadata: DynamoMetadataStore(client: client, tables: tables))
         metadata = DynamoMetadataStore(client: client, tables: tables)
         suite = CatalogStoreConformance(catalog: catalog, metadata: metadata)
     }
@@ -143,7 +143,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
             photo.title = i < 2 ? "dog" : "cat"
             try metadata.putImage(photo)
         }
-        let small = DynamoCatalogStore(client: client, tables: tables, searchBudget: 25)
+        let small = DynamoCatalogStore(metadata: DynamoMetadataStore(client: client, tables: tables), searchBudget: 25)
         let query = SearchQuery(tag: "walk", words: ["dog"])
         var cursor: String?
         var found: [String] = [], pages = 0, shortPages = 0

@@ -45,7 +45,7 @@ final class DynamoJobQueueTests: MotoTestCase {
     func testJobsSpreadOverTheShardsAndLeaveTheIndexWhenDone() throws {
         let now = wholeMilliseconds()
         var jobs: [Job] = []
-        for i in 0..<40 { jobs.append(try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: now)) }
+        for i in 0..<40 { jobs.append(try queue.enqueue(.image("img\(i)"), availableAt: now)) }
         let db = DynamoDB(client: client)
         var perShard: [String: Int] = [:]
         for job in jobs {
@@ -67,7 +67,7 @@ final class DynamoJobQueueTests: MotoTestCase {
     func testSeparateClientsClaimEachJobOnce() throws {
         let now = wholeMilliseconds()
         var ids: Set<String> = []
-        for i in 0..<60 { ids.insert(try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: now).id) }
+        for i in 0..<60 { ids.insert(try queue.enqueue(.image("img\(i)"), availableAt: now).id) }
         let queues = try (0..<3).map { _ in DynamoJobQueue(client: try moto.client(), tables: tables, shards: 4) }
         let log = ClaimLog()
         runOnThreads(6) { worker in

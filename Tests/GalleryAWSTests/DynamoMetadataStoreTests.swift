@@ -28,7 +28,6 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testProfileRoundTrip() throws { try suite.testProfileRoundTrip() }
     func testUsernamesIgnoreCase() throws { try suite.testUsernamesIgnoreCase() }
     func testDuplicateProfileConflicts() throws { try suite.testDuplicateProfileConflicts() }
-    func testUpdateProfile() throws { try suite.testUpdateProfile() }
     func testSessionLifecycle() throws { try suite.testSessionLifecycle() }
     func testImageRoundTrip() throws { try suite.testImageRoundTrip() }
     func testCatalogFieldsRoundTrip() throws { try suite.testCatalogFieldsRoundTrip() }
@@ -40,6 +39,7 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testPublicFeedPages() throws { try suite.testPublicFeedPages() }
     func testPagesStableUnderChanges() throws { try suite.testPagesStableUnderChanges() }
     func testBadCursorIsInvalid() throws { try suite.testBadCursorIsInvalid() }
+    func testProcessingImagesForTheReconciler() throws { try suite.testProcessingImagesForTheReconciler() }
 
     // MARK: DynamoDB only
 

@@ -4,7 +4,8 @@ import GalleryCurl
 import XCTest
 
 final class HTTPClientTests: XCTestCase {
-    static var server: ScriptedHTTPServer!
+    // Set in the class setUp, read by tests that XCTest runs one after another.
+    nonisolated(unsafe) static var server: ScriptedHTTPServer!
 
     override class func setUp() {
         super.setUp()

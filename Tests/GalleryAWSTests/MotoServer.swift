@@ -96,8 +96,9 @@ server.serve_forever()
 /// One moto server per test class: started in `setUp()` of the first test, stopped in the
 /// class's `tearDown()`.
 class MotoTestCase: XCTestCase {
-    private static var servers: [ObjectIdentifier: MotoServer] = [:]
-    private static var failures: [ObjectIdentifier: Error] = [:]
+    // XCTest runs a class's tests and its class tearDown one after another on one thread.
+    nonisolated(unsafe) private static var servers: [ObjectIdentifier: MotoServer] = [:]
+    nonisolated(unsafe) private static var failures: [ObjectIdentifier: Error] = [:]
 
     /// Classes whose tests race conditional writes override this (see `MotoServer`).
     class var serializedMoto: Bool { false }

@@ -77,7 +77,7 @@ private extension DynamoMetadataStore {
     /// A signed read and a signed conditional write.
     func updateProfileIfAny() throws {
         XCTAssertNil(try profile(userID: "nobody"))
-        XCTAssertThrowsError(try updateProfile(userID: "nobody", displayName: "x")) {
+        XCTAssertThrowsError(try markImageFailed(id: "nobody", reason: "x")) {
             XCTAssertEqual($0 as? GalleryError, .notFound)
         }
     }

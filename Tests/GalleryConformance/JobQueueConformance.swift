@@ -14,9 +14,9 @@ public final class JobQueueConformance {
     }
 
     public func testEnqueueAndClaim() throws {
-        let queued = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now)
+        let queued = try queue.enqueue(.image("img1"), availableAt: now)
         XCTAssertEqual(queued.status, .queued)
-        XCTAssertEqual(queued.imageID, "img1")
+        XCTAssertEqual(queued.subject, .image("img1"))
         XCTAssertEqual(queued.kind, .thumbnails)
         XCTAssertEqual(queued.attempts, 0)
         XCTAssertNil(queued.leaseOwner)
@@ -45,23 +45,23 @@ public final class JobQueueConformance {
     }
 
     public func testClaimWaitsForAvailability() throws {
-        let later = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now.addingTimeInterval(60))
+        let later = try queue.enqueue(.image("img1"), availableAt: now.addingTimeInterval(60))
         XCTAssertNil(try queue.claim(owner: "worker-a", lease: 30, now: now))
         XCTAssertNil(try queue.claim(owner: "worker-a", lease: 30, now: now.addingTimeInterval(59)))
         XCTAssertEqual(try queue.claim(owner: "worker-a", lease: 30, now: now.addingTimeInterval(60))?.id, later.id)
     }
 
     public func testClaimsOldestAvailableFirst() throws {
-        let second = try queue.enqueue(imageID: "img2", kind: .thumbnails, availableAt: now.addingTimeInterval(-10))
-        let first = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now.addingTimeInterval(-20))
-        _ = try queue.enqueue(imageID: "img3", kind: .thumbnails, availableAt: now.addingTimeInterval(10))
+        let second = try queue.enqueue(.image("img2"), availableAt: now.addingTimeInterval(-10))
+        let first = try queue.enqueue(.image("img1"), availableAt: now.addingTimeInterval(-20))
+        _ = try queue.enqueue(.image("img3"), availableAt: now.addingTimeInterval(10))
         XCTAssertEqual(try queue.claim(owner: "w", lease: 30, now: now)?.id, first.id)
         XCTAssertEqual(try queue.claim(owner: "w", lease: 30, now: now)?.id, second.id)
         XCTAssertNil(try queue.claim(owner: "w", lease: 30, now: now))
     }
 
     public func testExpiredLeaseIsReclaimed() throws {
-        let job = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now)
+        let job = try queue.enqueue(.image("img1"), availableAt: now)
         let a = try XCTUnwrap(queue.claim(owner: "worker-a", lease: 10, now: now))
         XCTAssertNil(try queue.claim(owner: "worker-b", lease: 10, now: now.addingTimeInterval(9)))
         let b = try XCTUnwrap(queue.claim(owner: "worker-b", lease: 10, now: now.addingTimeInterval(11)))
@@ -73,7 +73,7 @@ public final class JobQueueConformance {
 
     /// A worker whose lease was taken over can change nothing; the new owner can.
     public func testStaleClaimIsFenced() throws {
-        _ = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now)
+        _ = try queue.enqueue(.image("img1"), availableAt: now)
         let a = try XCTUnwrap(queue.claim(owner: "worker-a", lease: 10, now: now))
         let t = now.addingTimeInterval(11)
         let b = try XCTUnwrap(queue.claim(owner: "worker-b", lease: 10, now: t))
@@ -95,7 +95,7 @@ public final class JobQueueConformance {
     }
 
     public func testFailWithRetry() throws {
-        _ = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now)
+        _ = try queue.enqueue(.image("img1"), availableAt: now)
         let claimed = try XCTUnwrap(queue.claim(owner: "w", lease: 30, now: now))
         try queue.fail(claimed, error: "decoder crashed", retryAt: now.addingTimeInterval(60), now: now)
         let failed = try XCTUnwrap(queue.job(id: claimed.id))
@@ -109,7 +109,7 @@ public final class JobQueueConformance {
     }
 
     public func testFailWithoutRetryIsDeadUntilRequeued() throws {
-        _ = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now)
+        _ = try queue.enqueue(.image("img1"), availableAt: now)
         let claimed = try XCTUnwrap(queue.claim(owner: "w", lease: 30, now: now))
         try queue.fail(claimed, error: "not an image", retryAt: nil, now: now)
         let dead = try XCTUnwrap(queue.job(id: claimed.id))
@@ -130,7 +130,7 @@ public final class JobQueueConformance {
     }
 
     public func testReleaseGivesTheJobBack() throws {
-        _ = try queue.enqueue(imageID: "img1", kind: .thumbnails, availableAt: now)
+        _ = try queue.enqueue(.image("img1"), availableAt: now)
         let claimed = try XCTUnwrap(queue.claim(owner: "w", lease: 30, now: now))
         try queue.release(claimed, now: now.addingTimeInterval(1))
         let released = try XCTUnwrap(queue.job(id: claimed.id))
@@ -144,12 +144,12 @@ public final class JobQueueConformance {
 
     public func testDepth() throws {
         XCTAssertEqual(try queue.depth(now: now), QueueDepth(queued: 0, running: 0, dead: 0, oldestQueuedAt: nil))
-        _ = try queue.enqueue(imageID: "a", kind: .thumbnails, availableAt: now.addingTimeInterval(-30))
-        _ = try queue.enqueue(imageID: "b", kind: .thumbnails, availableAt: now.addingTimeInterval(-20))
-        _ = try queue.enqueue(imageID: "c", kind: .thumbnails, availableAt: now.addingTimeInterval(-10))
-        _ = try queue.enqueue(imageID: "d", kind: .thumbnails, availableAt: now.addingTimeInterval(600))
+        _ = try queue.enqueue(.image("a"), availableAt: now.addingTimeInterval(-30))
+        _ = try queue.enqueue(.image("b"), availableAt: now.addingTimeInterval(-20))
+        _ = try queue.enqueue(.image("c"), availableAt: now.addingTimeInterval(-10))
+        _ = try queue.enqueue(.image("d"), availableAt: now.addingTimeInterval(600))
         let running = try XCTUnwrap(queue.claim(owner: "w", lease: 30, now: now))
-        XCTAssertEqual(running.imageID, "a")
+        XCTAssertEqual(running.subject, .image("a"))
         let toKill = try XCTUnwrap(queue.claim(owner: "w", lease: 30, now: now))
         try queue.fail(toKill, error: "x", retryAt: nil, now: now)
 
@@ -164,7 +164,7 @@ public final class JobQueueConformance {
     public func testJobPages() throws {
         var ids: Set<String> = []
         for i in 0..<25 {
-            ids.insert(try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: now).id)
+            ids.insert(try queue.enqueue(.image("img\(i)"), availableAt: now).id)
         }
         let dead = try XCTUnwrap(queue.claim(owner: "w", lease: 30, now: now))
         try queue.fail(dead, error: "x", retryAt: nil, now: now)
@@ -193,7 +193,7 @@ public final class JobQueueConformance {
         let count = 120
         var ids: Set<String> = []
         for i in 0..<count {
-            ids.insert(try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: now).id)
+            ids.insert(try queue.enqueue(.image("img\(i)"), availableAt: now).id)
         }
         let claims = ClaimLog()
         let queue = self.queue, now = self.now

@@ -41,7 +41,7 @@ final class EmbeddedJobQueueTests: XCTestCase {
         let queue = SQLiteJobQueue(database: fixture.database)
         let now = wholeMilliseconds()
         var ids: Set<String> = []
-        for i in 0..<200 { ids.insert(try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: now).id) }
+        for i in 0..<200 { ids.insert(try queue.enqueue(.image("img\(i)"), availableAt: now).id) }
         let queues = try (0..<3).map { _ in SQLiteJobQueue(database: try fixture.openAgain()) }
         let log = ClaimLog()
         runOnThreads(6) { worker in
@@ -66,7 +66,7 @@ final class EmbeddedJobQueueTests: XCTestCase {
         let queue = SQLiteJobQueue(database: fixture.database)
         let now = wholeMilliseconds()
         var ids: Set<String> = []
-        for i in 0..<400 { ids.insert(try queue.enqueue(imageID: "img\(i)", kind: .thumbnails, availableAt: now).id) }
+        for i in 0..<400 { ids.insert(try queue.enqueue(.image("img\(i)"), availableAt: now).id) }
 
         let start = fixture.directory.appendingPathComponent("start")
         var children: [(Process, URL)] = []

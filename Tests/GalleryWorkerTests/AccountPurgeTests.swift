@@ -23,7 +23,7 @@ class AccountPurgeTests: BackendTestCase {
     }
 
     private func startPool() {
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs, catalog: site.catalog,
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                               settings: site.settings(slots: 2), logger: LogRecorder().logger)
         pool.start()
         self.pool = pool
@@ -40,7 +40,7 @@ class AccountPurgeTests: BackendTestCase {
         try site.catalog.createAlbum(Album(id: Identifiers.make(), ownerID: "leaver", ownerUsername: "leaver",
                                       title: "Trip", createdAt: now, updatedAt: now))
         try site.catalog.markDeleted(userID: "leaver", at: now)
-        let job = try site.jobs.enqueue(imageID: "leaver", kind: .deleteAccount, availableAt: now)
+        let job = try site.jobs.enqueue(.account(userID: "leaver"), availableAt: now)
 
         XCTAssert(try eventually(timeout: 20) { try site.jobs.job(id: job.id)?.status == .done })
         XCTAssertEqual(try site.metadata.images(ownerID: "leaver", cursor: nil, limit: 10).items.count, 0)
@@ -56,7 +56,7 @@ class AccountPurgeTests: BackendTestCase {
     func testALiveAccountIsNeverPurged() throws {
         try profile("alive", "alive")
         let image = try site.upload(naturePhotos[4], owner: "alive")
-        let job = try site.jobs.enqueue(imageID: "alive", kind: .deleteAccount, availableAt: Date())
+        let job = try site.jobs.enqueue(.account(userID: "alive"), availableAt: Date())
         startPool()
         XCTAssert(try eventually(timeout: 20) { try site.jobs.job(id: job.id)?.status == .dead })
         XCTAssertNotNil(try site.metadata.profile(userID: "alive"))

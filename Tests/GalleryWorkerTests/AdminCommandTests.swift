@@ -18,12 +18,36 @@ final class AdminCommandTests: XCTestCase {
         try runGallery(arguments, environment: site.environment)
     }
 
+    /// A photo a crash left processing with no job (record written, job not) is found by
+    /// `gallery repair`, gets its job, and a worker makes it ready.
+    func testRepairQueuesAStrandedPhotoAndAWorkerFinishesIt() throws {
+        let stranded = try site.upload(naturePhotos[1])
+        for job in try site.allJobs() {
+            let claimed = try XCTUnwrap(site.jobs.claim(owner: "crash", lease: 60, now: Date()))
+            XCTAssertEqual(claimed.id, job.id)
+            try site.jobs.complete(claimed, now: Date())  // as if the job had never been written
+        }
+        XCTAssertEqual(try site.metadata.image(id: stranded.id)?.status, .processing)
+        var run = try gallery("repair", "--grace", "3600")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.out, "", "within the grace period an upload may still be writing its job")
+        run = try gallery("repair", "--grace", "0")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.out, "queued \(stranded.id)\n")
+        let pool = WorkerPool(stores: site.stores(), settings: site.settings(), logger: LogRecorder().logger)
+        pool.start()
+        defer { pool.shutdown(deadline: 1) }
+        XCTAssert(try eventually(timeout: 20) { try site.metadata.image(id: stranded.id)?.status == .ready })
+        run = try gallery("repair", "--grace", "0")
+        XCTAssertEqual(run.out, "", "nothing left to repair")
+    }
+
     func testListCountRequeueAndRegenerate() throws {
         let html = site.root.appendingPathComponent("page.jpg")
         try Data("<html>no photo</html>".utf8).write(to: html)
         let good = try site.upload(naturePhotos[0])
         let poison = try site.upload(html, format: .jpeg, width: 10, height: 10)
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                               settings: site.settings(maxAttempts: 1), logger: LogRecorder().logger)
         pool.start()
         XCTAssert(try eventually(timeout: 20) { try site.job(of: poison).status == .dead && site.allDone([good]) })
@@ -65,7 +89,7 @@ final class AdminCommandTests: XCTestCase {
 
         run = try gallery("thumbnails", "regenerate", good.id)
         XCTAssertEqual(run.status, 0, run.err)
-        XCTAssertEqual(try site.allJobs().filter { $0.imageID == good.id && $0.status == .queued }.count, 1)
+        XCTAssertEqual(try site.allJobs().filter { $0.subject == .image(good.id) && $0.status == .queued }.count, 1)
         // --all skips images that already have a job waiting: both do now.
         run = try gallery("thumbnails", "regenerate", "--all")
         XCTAssertEqual(run.status, 0, run.err)
@@ -80,7 +104,7 @@ final class AdminCommandTests: XCTestCase {
 
     func testRegenerateAllRequeuesEveryImageOnce() throws {
         let images = try (0..<3).map { try site.upload(naturePhotos[$0]) }
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                               settings: site.settings(), logger: LogRecorder().logger)
         pool.start()
         XCTAssert(try eventually(timeout: 20) { try site.allDone(images) })
@@ -91,7 +115,7 @@ final class AdminCommandTests: XCTestCase {
         let run = try gallery("thumbnails", "regenerate", "--all")
         XCTAssertEqual(run.status, 0, run.err)
         XCTAssert(run.err.contains("2 image(s) queued, 1 encrypted skipped, 1 original(s) without a record skipped"), run.err)
-        let queued = try site.allJobs().filter { $0.status == .queued }.map(\.imageID)
+        let queued = try site.allJobs().filter { $0.status == .queued }.map(\.subject.id)
         XCTAssertEqual(Set(queued), [images[0].id, images[1].id])
         XCTAssertEqual(queued.count, 2)
     }

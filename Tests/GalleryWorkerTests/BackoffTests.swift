@@ -1,4 +1,5 @@
 import XCTest
+import GalleryCore
 @testable import GalleryWorker
 
 final class BackoffTests: XCTestCase {

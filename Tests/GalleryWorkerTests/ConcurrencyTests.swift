@@ -24,7 +24,7 @@ class ConcurrencyTests: BackendTestCase {
         let log = LogRecorder()
         let slots = site.scaled(3, aws: 2)
         pools = (0..<site.scaled(3, aws: 2)).map { _ in
-            WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+            WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                        settings: site.settings(slots: slots, lease: 10), logger: log.logger)
         }
         processes = [try WorkerProcess(site: site, environment: ["GALLERY_WORKER_JOBS": "\(slots)", "GALLERY_LEASE_SECONDS": "10"])]
@@ -62,7 +62,7 @@ class ConcurrencyTests: BackendTestCase {
         // Worker B takes it over once the lease has run out and finishes it.
         Thread.sleep(forTimeInterval: 1.2)
         let log = LogRecorder()
-        let b = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs,
+        let b = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs),
                            settings: site.settings(lease: 5), logger: log.logger)
         pools = [b]
         b.start()

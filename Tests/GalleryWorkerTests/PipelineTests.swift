@@ -22,7 +22,7 @@ final class PipelineTests: XCTestCase {
 
     @discardableResult
     private func startPool(_ settings: WorkerSettings) -> WorkerPool {
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs, settings: settings,
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: site.blobs), settings: settings,
                               logger: log.logger)
         pool.start()
         self.pool = pool
@@ -150,7 +150,7 @@ final class PipelineTests: XCTestCase {
     func testAnEncryptedPhotoIsNeverDecoded() throws {
         // As if someone queued a job for it by hand: the ciphertext must not reach a decoder.
         let image = try site.upload(naturePhotos[8], encrypted: true)
-        try site.jobs.enqueue(imageID: image.id, kind: .thumbnails, availableAt: Date())
+        try site.jobs.enqueue(.image(image.id), availableAt: Date())
         let pool = startPool(site.settings())
         XCTAssert(try eventually(timeout: 10) { try site.job(of: image).status == .done })
         XCTAssert(eventually(timeout: 5) { pool.counters.completed == 1 })

@@ -23,8 +23,8 @@ class StorageOutageTests: BackendTestCase {
         outage.begin()
         let images = try (0..<4).map { try site.upload(naturePhotos[$0]) }
         let log = LogRecorder()
-        let pool = WorkerPool(metadata: FlakyMetadata(site.metadata, outage), jobs: FlakyJobs(site.jobs, outage),
-                              blobs: FlakyBlobs(site.blobs, outage), settings: site.settings(slots: 2), logger: log.logger)
+        let pool = WorkerPool(stores: site.stores(metadata: FlakyMetadata(site.metadata, outage), jobs: FlakyJobs(site.jobs, outage),
+                                                  blobs: FlakyBlobs(site.blobs, outage)), settings: site.settings(slots: 2), logger: log.logger)
         self.pool = pool
         pool.start()
         Thread.sleep(forTimeInterval: 1.5)
@@ -47,8 +47,7 @@ class StorageOutageTests: BackendTestCase {
         // second; the job table stays up, so the job can be given back.
         let blobs = FlakyBlobs(site.blobs, outage, onPut: { outage.begin(for: 0.5) })
         let log = LogRecorder()
-        let pool = WorkerPool(metadata: site.metadata, jobs: site.jobs,
-                              blobs: blobs, settings: site.settings(), logger: log.logger)
+        let pool = WorkerPool(stores: site.stores(metadata: site.metadata, jobs: site.jobs, blobs: blobs), settings: site.settings(), logger: log.logger)
         self.pool = pool
         pool.start()
         XCTAssert(try eventually(timeout: 20) { try site.allDone([image]) }, log.messages.joined(separator: "\n"))
@@ -92,8 +91,8 @@ final class Outage: @unchecked Sendable {
 final class FlakyJobs: JobQueue, @unchecked Sendable {
     let base: JobQueue, outage: Outage
     init(_ base: JobQueue, _ outage: Outage) { self.base = base; self.outage = outage }
-    func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job {
-        try outage.check("enqueue"); return try base.enqueue(imageID: imageID, kind: kind, availableAt: availableAt)
+    func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        try outage.check("enqueue"); return try base.enqueue(subject, availableAt: availableAt)
     }
     func claim(owner: String, lease: TimeInterval, now: Date) throws -> Job? {
         try outage.check("claim"); return try base.claim(owner: owner, lease: lease, now: now)
@@ -152,7 +151,6 @@ final class FlakyMetadata: MetadataStore, @unchecked Sendable {
     func createProfile(_ profile: Profile) throws { try base.createProfile(profile) }
     func profile(userID: String) throws -> Profile? { try base.profile(userID: userID) }
     func profile(username: String) throws -> Profile? { try base.profile(username: username) }
-    func updateProfile(userID: String, displayName: String) throws { try base.updateProfile(userID: userID, displayName: displayName) }
     func createSession(_ session: SessionRecord) throws { try base.createSession(session) }
     func session(idHash: String) throws -> SessionRecord? { try base.session(idHash: idHash) }
     func touchSession(idHash: String, lastSeenAt: Date) throws { try base.touchSession(idHash: idHash, lastSeenAt: lastSeenAt) }
@@ -164,4 +162,7 @@ final class FlakyMetadata: MetadataStore, @unchecked Sendable {
         try base.images(ownerID: ownerID, cursor: cursor, limit: limit)
     }
     func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord> { try base.publicFeed(cursor: cursor, limit: limit) }
+    func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        try base.processingImages(createdBefore: createdBefore, cursor: cursor, limit: limit)
+    }
 }

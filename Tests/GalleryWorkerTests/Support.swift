@@ -67,6 +67,7 @@ final class Site {
     let jobs: JobQueue
     let blobs: BlobStore
     let catalog: CatalogStore
+    let identity: IdentityProvider
 
     init(_ backend: TestBackend = .embedded, moto: Moto? = nil) throws {
         self.backend = backend
@@ -85,10 +86,17 @@ final class Site {
             guard setup.status == 0 else { throw GalleryError.unavailable("gallery setup failed: \(setup.err)") }
         }
         let backends = try Bootstrap.backends(try Configuration(environment: env), environment: env)
-        metadata = backends.metadata
-        jobs = backends.jobs
-        blobs = backends.blobs
-        catalog = backends.catalog
+        metadata = backends.stores.metadata
+        jobs = backends.stores.jobs
+        blobs = backends.stores.blobs
+        catalog = backends.stores.catalog
+        identity = backends.stores.identity
+    }
+
+    /// The site's stores, with some replaced (a flaky one, say).
+    func stores(metadata: MetadataStore? = nil, jobs: JobQueue? = nil, blobs: BlobStore? = nil) -> Stores {
+        Stores(metadata: metadata ?? self.metadata, catalog: catalog, jobs: jobs ?? self.jobs, blobs: blobs ?? self.blobs,
+               identity: identity)
     }
 
     func remove() {
@@ -120,7 +128,7 @@ final class Site {
                                  originalKey: key, createdAt: now, encrypted: encrypted)
         try metadata.putImage(record)
         // An encrypted photo is ready at once: nothing for a worker to make.
-        if !encrypted { try jobs.enqueue(imageID: id, kind: .thumbnails, availableAt: now) }
+        if !encrypted { try jobs.enqueue(.image(id), availableAt: now) }
         return record
     }
 
@@ -160,7 +168,7 @@ final class Site {
     /// Job of an image (the tests enqueue one per image), read afresh: the lists by status
     /// are not one snapshot, so a job that moves on while they are read shows up twice.
     func job(of image: ImageRecord) throws -> Job {
-        let ids = Set(try allJobs().filter { $0.imageID == image.id }.map(\.id))
+        let ids = Set(try allJobs().filter { $0.subject == .image(image.id) }.map(\.id))
         guard ids.count == 1, let job = try jobs.job(id: ids.first!) else {
             throw GalleryError.invalid("\(ids.count) jobs for \(image.id)")
         }

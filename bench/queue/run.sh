@@ -4,7 +4,7 @@
 #    own overhead shows) and for 12–24 MP camera photos (decoding dominates);
 #  - jobs per second with one and with two worker processes (one job slot each).
 # Uploads go through the same seams as the web upload (blob, record, job) via the hidden
-# `gallery bench-queue` command; the photos come from ../shared/testdata.
+# `gallery-bench-queue` program (bench/queue/Sources); the photos come from ../shared/testdata.
 #
 # usage: bench/queue/run.sh            (env: COUNT_SMALL=40 COUNT_BIG=12 TESTDATA=…)
 set -euo pipefail
@@ -18,6 +18,7 @@ COUNT_BIG=${COUNT_BIG:-12}
 echo "building (release)…" >&2
 swift build -c release --scratch-path "$SCRATCH" --product gallery-worker >&2
 swift build -c release --scratch-path "$SCRATCH" --product gallery >&2
+swift build -c release --scratch-path "$SCRATCH" --product gallery-bench-queue >&2
 BIN=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 
 WORK=$(mktemp -d /tmp/gallery-bench-queue.XXXXXX)
@@ -60,7 +61,7 @@ run() {
     GALLERY_DATA_DIR=$dir "$BIN/gallery" jobs depth >/dev/null
     start_workers "$workers" "$dir"
     echo "== $name, $workers worker process$([ "$workers" = 1 ] || echo es) (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-    GALLERY_DATA_DIR=$dir GALLERY_LOG_LEVEL=warning "$BIN/gallery" bench-queue "$@"
+    GALLERY_DATA_DIR=$dir GALLERY_LOG_LEVEL=warning "$BIN/gallery-bench-queue" "$@"
     stop_workers
 }
 

@@ -46,8 +46,9 @@ public final class DynamoCatalogStore: CatalogStore {
     /// Candidate photos one search call reads at most.
     public let searchBudget: Int
 
-    public init(client: AWSClient, tables: DynamoTables, searchBudget: Int = 1000) {
-        metadata = DynamoMetadataStore(client: client, tables: tables)
+    /// Over the tables and client of `metadata`, whose reads and image writes it shares.
+    public init(metadata: DynamoMetadataStore, searchBudget: Int = 1000) {
+        self.metadata = metadata
         self.searchBudget = max(1, searchBudget)
     }
 
@@ -85,7 +86,7 @@ public final class DynamoCatalogStore: CatalogStore {
     /// The image whatever its visibility: the caller decides what a link may show. Found on
     /// the (eventually consistent) index, then read consistently: a revoked token finds nothing.
     public func image(shareToken: String) throws -> ImageRecord? {
-        guard CatalogRules.isShareToken(shareToken) else { return nil }
+        guard Identifiers.isShareToken(shareToken) else { return nil }
         return try call {
             for id in try idsOnIndex(tables.images, DynamoTables.byShareToken, "shareToken", shareToken) {
                 if let image = try writer.get(id)?.image, image.shareToken == shareToken { return image }
@@ -114,7 +115,7 @@ public final class DynamoCatalogStore: CatalogStore {
     }
 
     public func search(_ query: SearchQuery, scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        let limit = try PageCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let position = try PageCursor.decode(cursor)
         guard let terms = try CatalogRules.terms(of: query, scope: scope) else { return Page(items: [], next: nil) }
         let from = query.takenFrom.map(DynamoTime.milliseconds), to = query.takenTo.map(DynamoTime.milliseconds)
@@ -148,8 +149,8 @@ public final class DynamoCatalogStore: CatalogStore {
         }
     }
 
-    public func images(scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        let (index, partition) = list(scope)
+    public func publicImages(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        let (index, partition) = list(.publicOf(ownerID))
         return try metadata.newestFirst(tables.images, index: index, partition: partition, cursor: cursor, limit: limit,
                                         ImageItem.decode)
     }
@@ -223,19 +224,8 @@ public final class DynamoCatalogStore: CatalogStore {
         var fresh = album
         fresh.imageCount = 0
         try call {
-            do {
-                try db.transactWrite([
-                    ["Put": ["TableName": tables.albums, "Item": AlbumItem.encode(fresh).json,
-                             "ConditionExpression": "attribute_not_exists(id)"]],
-                    writer.usageChange(album.ownerID, albums: 1),
-                    ["ConditionCheck": ["TableName": tables.profiles, "Key": ProfileItem.key(album.ownerID).json,
-                                        "ConditionExpression": "attribute_not_exists(deletedAt)"]],
-                ])
-            } catch let canceled as TransactionCanceled {
-                if canceled.reasons.first == "ConditionalCheckFailed" { throw GalleryError.conflict("An album with this id exists.") }
-                if canceled.reasons.count == 3, canceled.reasons[2] == "ConditionalCheckFailed" { throw GalleryError.notFound }
-                throw canceled.error.unavailable
-            }
+            try writer.putOwned(AlbumItem.encode(fresh), into: tables.albums, owner: album.ownerID,
+                                usage: writer.usageChange(album.ownerID, albums: 1), what: "An album")
         }
     }
 
@@ -245,7 +235,7 @@ public final class DynamoCatalogStore: CatalogStore {
 
     /// The album whatever its visibility, checked on the item itself like image links.
     public func album(shareToken: String) throws -> Album? {
-        guard CatalogRules.isShareToken(shareToken) else { return nil }
+        guard Identifiers.isShareToken(shareToken) else { return nil }
         return try call {
             for id in try idsOnIndex(tables.albums, DynamoTables.byShareToken, "shareToken", shareToken) {
                 if let album = try album(id: id), album.shareToken == shareToken { return album }
@@ -358,7 +348,7 @@ public final class DynamoCatalogStore: CatalogStore {
     }
 
     public func albumImages(albumID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
-        let limit = try PageCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         return try call {
             guard let album = try album(id: albumID) else { throw GalleryError.notFound }
             let index: String, sortName: String, position: String?, forward: Bool
@@ -383,7 +373,7 @@ public final class DynamoCatalogStore: CatalogStore {
     }
 
     public func albums(containing imageID: String, limit: Int) throws -> [Album] {
-        let limit = try PageCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         return try call {
             guard let image = try writer.get(imageID) else { return [] }
             return try db.batchGet(tables.albums, keys: image.albums.map(AlbumItem.key)).map(AlbumItem.decode)
@@ -558,7 +548,7 @@ public final class DynamoCatalogStore: CatalogStore {
 }
 
 /// The errors of concurrent calls.
-private final class FailureLog: @unchecked Sendable {
+private final class FailureLog: @unchecked Sendable {  // @unchecked: `errors` is guarded by `lock`
     private let lock = NSLock()
     private var errors: [Error] = []
     func add(_ error: Error) { lock.lock(); errors.append(error); lock.unlock() }

@@ -9,7 +9,7 @@ import GalleryCore
 /// Heartbeat, complete, fail and release are conditioned on owner and version (fencing).
 public final class DynamoJobQueue: JobQueue {
     private let db: DynamoDB
-    private let tables: DynamoTables
+    let tables: DynamoTables
     public let shards: Int
     /// Done jobs stay listable this long, then DynamoDB's TTL removes them.
     public let doneRetention: TimeInterval
@@ -30,9 +30,20 @@ public final class DynamoJobQueue: JobQueue {
     // MARK: JobQueue
 
     @discardableResult
-    public func enqueue(imageID: String, kind: JobKind, availableAt: Date) throws -> Job {
+    public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        let (job, item) = newJob(subject, availableAt: availableAt)
+        do {
+            try db.putItem(tables.jobs, item, condition: Expression(text: "attribute_not_exists(id)"))
+        } catch {
+            throw error.asGalleryError
+        }
+        return job
+    }
+
+    /// A queued job and its item (`DynamoImageIntake` puts it in the image's own transaction).
+    func newJob(_ subject: JobSubject, availableAt: Date) -> (Job, item: DynamoItem) {
         let created = DynamoTime.date(milliseconds: DynamoTime.milliseconds(Date()))
-        let job = Job(id: Identifiers.make(now: created), imageID: imageID, kind: kind, status: .queued, leaseOwner: nil,
+        let job = Job(id: Identifiers.make(now: created), subject: subject, status: .queued, leaseOwner: nil,
                       leaseUntil: nil, attempts: 0, availableAt: DynamoTime.date(milliseconds: DynamoTime.milliseconds(availableAt)),
                       lastError: nil, createdAt: created, updatedAt: created, version: 1)
         var item = JobItem.encode(job)
@@ -41,12 +52,7 @@ public final class DynamoJobQueue: JobQueue {
         item["queue"] = .s(JobItem.queue(shard))
         item["due"] = .milliseconds(job.availableAt)
         item["statusKey"] = .s(JobItem.statusKey(.queued, shard))
-        do {
-            try db.putItem(tables.jobs, item, condition: Expression(text: "attribute_not_exists(id)"))
-        } catch {
-            throw error.asGalleryError
-        }
-        return job
+        return (job, item)
     }
 
     public func claim(owner: String, lease: TimeInterval, now: Date) throws -> Job? {
@@ -150,7 +156,7 @@ public final class DynamoJobQueue: JobQueue {
     /// Newest first. Each shard's `byStatus` partition is read from the cursor's position
     /// backwards and the shards are merged; the cursor is the last item's sort key.
     public func jobs(status: JobStatus, cursor: String?, limit: Int) throws -> Page<Job> {
-        let limit = try PageCursor.checkedLimit(limit)
+        let limit = try PageSize.checked(limit)
         let position = try PageCursor.decode(cursor)
         return try call {
             var items: [DynamoItem] = []
@@ -281,7 +287,7 @@ enum JobItem {
 
     static func encode(_ job: Job) -> DynamoItem {
         var item: DynamoItem = [
-            "id": .s(job.id), "imageID": .s(job.imageID), "kind": .s(job.kind.rawValue), "status": .s(job.status.rawValue),
+            "id": .s(job.id), "imageID": .s(job.subject.id), "kind": .s(job.kind.rawValue), "status": .s(job.status.rawValue),
             "attempts": .int(job.attempts), "availableAt": .milliseconds(job.availableAt),
             "createdAt": .milliseconds(job.createdAt), "updatedAt": .milliseconds(job.updatedAt), "version": .int(job.version),
             "createdKey": .s(DynamoTime.sortKey(job.createdAt, id: job.id)),
@@ -296,7 +302,8 @@ enum JobItem {
         guard let kind = JobKind(rawValue: try item.string("kind")), let status = JobStatus(rawValue: try item.string("status")) else {
             throw DynamoDecodingError("unknown job kind or status")
         }
-        return Job(id: try item.string("id"), imageID: try item.string("imageID"), kind: kind, status: status,
+        // The attribute is named for the first kind of job; it holds the subject's id.
+        return Job(id: try item.string("id"), subject: JobSubject(kind: kind, id: try item.string("imageID")), status: status,
                    leaseOwner: item["leaseOwner"]?.string, leaseUntil: item["leaseUntil"]?.date,
                    attempts: try item.int("attempts"), availableAt: try item.date("availableAt"),
                    lastError: item["lastError"]?.string, createdAt: try item.date("createdAt"),

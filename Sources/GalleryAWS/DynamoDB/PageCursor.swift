@@ -25,16 +25,8 @@ enum PageCursor {
         sortKey.firstIndex(of: "#").map { String(sortKey[sortKey.index(after: $0)...]) } ?? sortKey
     }
 
-    /// Page sizes are the caller's, never the user's: 1…1000 like the embedded store.
-    static func checkedLimit(_ limit: Int) throws -> Int {
-        guard (1...1000).contains(limit) else { throw GalleryError.invalid("page size must be 1…1000, got \(limit)") }
-        return limit
-    }
-
-    /// Cuts items fetched with `limit + 1` to a page; the extra one only says there is more.
+    /// A page of items fetched with `limit + 1` (`Page.cut`).
     static func page<T: Sendable>(_ items: [T], limit: Int, sortKey: (T) -> String) -> Page<T> {
-        guard items.count > limit else { return Page(items: items, next: nil) }
-        let kept = Array(items.prefix(limit))
-        return Page(items: kept, next: encode(sortKey(kept[limit - 1])))
+        Page.cut(items, limit: limit) { encode(sortKey($0)) }
     }
 }

@@ -29,7 +29,7 @@ public final class S3BlobStore: BlobStore {
     }
 
     public func put(key: String, file: URL, contentType: String) throws {
-        try BlobKey.check(key)
+        try BlobKeys.check(key)
         let size: Int64
         do {
             size = Int64(try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int ?? 0)
@@ -48,7 +48,7 @@ public final class S3BlobStore: BlobStore {
     }
 
     public func put(key: String, data: Data, contentType: String) throws {
-        try BlobKey.check(key)
+        try BlobKeys.check(key)
         try call {
             try bucket.putObject(key: key, body: .bytes(data), length: Int64(data.count), contentType: contentType,
                                  payloadHash: SHA256.hex(data))
@@ -79,7 +79,7 @@ public final class S3BlobStore: BlobStore {
 
     /// Downloads beside the target and renames into place: no half-written file is ever seen.
     public func download(key: String, to file: URL) throws {
-        try BlobKey.check(key)
+        try BlobKeys.check(key)
         let partial = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString).part")
         defer {
             // Gone after the rename; removing it only matters when the download failed.
@@ -98,7 +98,7 @@ public final class S3BlobStore: BlobStore {
     }
 
     public func delete(keys: [String]) throws {
-        for key in keys { try BlobKey.check(key) }
+        for key in keys { try BlobKeys.check(key) }
         guard !keys.isEmpty else { return }
         try call { try bucket.deleteObjects(keys) }
     }
@@ -109,7 +109,7 @@ public final class S3BlobStore: BlobStore {
     /// current half-lifetime window, so within a window every page view gets the same URL and
     /// browsers can cache the image (`response-cache-control`).
     public func delivery(key: String, contentType: String, downloadName: String?) throws -> BlobDelivery {
-        try BlobKey.check(key)
+        try BlobKeys.check(key)
         let window = urlLifetime / 2
         let signedAt = Date(timeIntervalSince1970: (now().timeIntervalSince1970 / window).rounded(.down) * window)
         var query: [(String, String)] = [
@@ -123,7 +123,7 @@ public final class S3BlobStore: BlobStore {
     /// The objects under `prefix`, a page at a time, as S3 describes them (`list` is the
     /// seam's view of this, used by `gallery blobs sweep`).
     public func objects(prefix: String, continuation: String? = nil, limit: Int = 1000) throws -> (objects: [S3Object], next: String?) {
-        guard (1...1000).contains(limit) else { throw GalleryError.invalid("list size must be 1…1000") }
+        let limit = try PageSize.checked(limit)
         return try call { try bucket.listObjects(prefix: prefix, continuation: continuation, maxKeys: limit) }
     }
 
@@ -131,7 +131,7 @@ public final class S3BlobStore: BlobStore {
     /// uploads in progress are not objects yet, so they are not listed.
     public func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
         // A prefix is good when some key could start with it (the file store's rule).
-        if !prefix.isEmpty { try BlobKey.check(prefix + "x") }
+        if !prefix.isEmpty { try BlobKeys.check(prefix + "x") }
         let page = try objects(prefix: prefix, continuation: cursor, limit: limit)
         return Page(items: page.objects.map { BlobInfo(key: $0.key, byteSize: $0.size, modifiedAt: $0.lastModified) },
                     next: page.next)
@@ -152,24 +152,3 @@ public final class S3BlobStore: BlobStore {
     }
 }
 
-/// Storage keys are made by the application: lower-case letters, digits, `/._-`, no empty
-/// segment and no segment starting with a dot. Anything else is refused, never cleaned up
-/// (the same rule as the file store, so a key means the same object on both backends).
-enum BlobKey {
-    static func check(_ key: String) throws {
-        let bad = GalleryError.invalid("bad blob key")
-        guard !key.isEmpty, key.utf8.count <= 512 else { throw bad }
-        for byte in key.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                continue
-            default:
-                throw bad
-            }
-        }
-        guard key.split(separator: "/", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") }) else {
-            throw bad
-        }
-    }
-}

@@ -1,5 +1,6 @@
 import CFastCGI
 import Foundation
+import GalleryHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,13 +8,12 @@ import Glibc
 /// A threaded FastCGI responder on libfcgi. Each thread loops on `FCGX_Accept_r`; on SIGTERM or
 /// SIGINT the server stops accepting, lets every thread finish the request it holds, and
 /// returns from `run()`.
-public final class FastCGIServer {
-    public typealias Handler = (Request) -> Response
+public final class FastCGIServer: Sendable {
+    public typealias Handler = @Sendable (Request) -> Response
 
     private let listenAddress: String
     private let threadCount: Int
     private let handler: Handler
-    private var socket: Int32 = -1
     private let stopping = ManagedFlag()
 
     /// `listen` is a Unix socket path, or `:PORT` / `HOST:PORT` for TCP (libfcgi's syntax).
@@ -45,7 +45,7 @@ public final class FastCGIServer {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             unlink(listenAddress)  // a stale socket from a crashed run would make bind fail
         }
-        socket = FCGX_OpenSocket(listenAddress, 1024)
+        let socket = FCGX_OpenSocket(listenAddress, 1024)
         guard socket >= 0 else { throw GalleryWebError.transport("cannot listen on \(listenAddress)") }
         if isUnixSocket { chmod(listenAddress, 0o660) }  // nginx's group may connect; others not
 
@@ -53,7 +53,7 @@ public final class FastCGIServer {
         for index in 0..<threadCount {
             done.enter()
             let thread = Thread { [self] in
-                serveLoop()
+                serveLoop(socket: socket)
                 done.leave()
             }
             thread.name = "fcgi-\(index)"
@@ -77,7 +77,7 @@ public final class FastCGIServer {
         if isUnixSocket { unlink(listenAddress) }
     }
 
-    private func serveLoop() {
+    private func serveLoop(socket: Int32) {
         var request = FCGX_Request()
         FCGX_InitRequest(&request, socket, 0)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -108,7 +108,7 @@ public final class FastCGIServer {
             }
         }
         let body = FastCGIBody(stream: request.in)
-        let response = handler(Request(params: params, body: body))
+        let response = handler(CGIParameters.request(params, body: body))
         body.drain()  // libfcgi needs stdin consumed before it can finish the request cleanly
         return response
     }
@@ -133,7 +133,7 @@ final class FastCGIBody: BodySource {
 }
 
 /// A flag set once by the signal thread and read by the serving threads.
-final class ManagedFlag: @unchecked Sendable {
+final class ManagedFlag: @unchecked Sendable {  // @unchecked: `value` is guarded by `lock`
     private let lock = NSLock()
     private var value = false
     var isSet: Bool { lock.withLock { value } }

@@ -2,6 +2,7 @@ import Foundation
 import GalleryCore
 import GalleryCrypto
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 
 /// Albums, details, tags, search, sharing, profiles, account removal, encrypted uploads,

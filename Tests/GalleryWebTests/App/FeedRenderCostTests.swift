@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 
 /// The feed page as `scripts/bench-feed` renders it on every request (24 ready photos with
@@ -33,7 +34,7 @@ final class FeedRenderCostTests: XCTestCase {
     /// Not inlined, so that `callgrind --toggle-collect='*renderOnce*'` counts renders only.
     @inline(never)
     static func renderOnce(_ app: GalleryApp, _ params: [String: String]) -> [UInt8] {
-        app.handle(Request(params: params, body: BytesBody([]))).serialized()
+        app.handle(CGIParameters.request(params, body: BytesBody([]))).serialized()
     }
 
     /// `count` public, ready photos of one owner, newest first a minute apart, each with a

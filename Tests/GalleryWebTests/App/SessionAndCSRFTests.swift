@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 
 final class SessionAndCSRFTests: XCTestCase {
@@ -121,9 +122,9 @@ final class SessionAndCSRFTests: XCTestCase {
     }
 
     func testOpenRedirectsAreRefused() {
-        XCTAssertEqual(GalleryApp.safeNext("//evil.example"), "/gallery")
-        XCTAssertEqual(GalleryApp.safeNext("https://evil.example"), "/gallery")
-        XCTAssertEqual(GalleryApp.safeNext("/\\evil.example"), "/gallery")
-        XCTAssertEqual(GalleryApp.safeNext("/images/abc"), "/images/abc")
+        XCTAssertEqual(PageParts.safeNext("//evil.example"), "/gallery")
+        XCTAssertEqual(PageParts.safeNext("https://evil.example"), "/gallery")
+        XCTAssertEqual(PageParts.safeNext("/\\evil.example"), "/gallery")
+        XCTAssertEqual(PageParts.safeNext("/images/abc"), "/images/abc")
     }
 }

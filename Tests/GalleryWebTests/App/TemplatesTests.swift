@@ -1,4 +1,5 @@
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 
 /// Page data as handlers build it: boxed optionals are dropped or unwrapped, at any depth.

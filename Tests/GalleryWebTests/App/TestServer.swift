@@ -1,13 +1,15 @@
 import Foundation
 import GalleryCore
 import GalleryEmbedded
+import GalleryHTTP
+import GalleryUseCases
 @testable import GalleryWeb
 
 /// The web app in-process on a real SQLite file and blob directory.
 final class TestServer {
     let app: GalleryApp
     let config: Configuration
-    let services: Services
+    let services: Stores
     let directory: URL
 
     static var repoRoot: URL {
@@ -31,13 +33,12 @@ final class TestServer {
         }
         let database = try SQLiteDatabase(file: config.databaseFile)
         let mailer = try OutboxMailer(directory: config.outboxDirectory, from: "test@localhost")
-        services = Services(metadata: SQLiteMetadataStore(database: database),
-                            jobs: SQLiteJobQueue(database: database),
-                            blobs: try FileBlobStore(root: config.blobDirectory),
-                            identity: LocalIdentityProvider(database: database, mailer: mailer,
-                                                            siteURL: "http://test"),
-                            catalog: SQLiteCatalogStore(database: database))
-        app = GalleryApp(services: services, config: config,
+        services = Stores(metadata: SQLiteMetadataStore(database: database),
+                          catalog: SQLiteCatalogStore(database: database),
+                          jobs: SQLiteJobQueue(database: database),
+                          blobs: try FileBlobStore(root: config.blobDirectory),
+                          identity: LocalIdentityProvider(database: database, mailer: mailer, siteURL: "http://test"))
+        app = GalleryApp(useCases: UseCases(stores: services, settings: UseCases.Settings(config)), config: config,
                          templates: try Templates(directory: config.templatesDirectory),
                          secretKey: Array(repeating: 7, count: 32))
     }
@@ -93,7 +94,7 @@ final class Browser {
         if !body.isEmpty || method == "POST" { params["CONTENT_LENGTH"] = String(body.count) }
         if https { params["HTTPS"] = "on" }
         params.merge(extraParams) { $1 }
-        let response = server.app.handle(Request(params: params, body: BytesBody(body)))
+        let response = server.app.handle(CGIParameters.request(params, body: BytesBody(body)))
         for (name, value) in response.headers where name == "Set-Cookie" {
             let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let cookieName = String(pair[0]), cookieValue = pair.count > 1 ? String(pair[1]) : ""

@@ -2,6 +2,7 @@ import Foundation
 import GalleryCore
 import Mustache
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +33,7 @@ final class TileTests: XCTestCase {
     static let placeholder = "data:image/webp;base64,UklGRkAAAABXRUJQVlA4IDQAAADwAQCdASoQAAwAPm0ylkekIyIhKAgAgA2JaQAAPaOgAP7+gcAA/+b2Of/zY8/+Zd//1gAA"
 
     /// Every state a tile has, with hostile names, owners, links and placeholders.
-    static func sampleImages() -> [(ImageRecord, ImageView.Access?)] {
+    static func sampleImages() -> [(ImageRecord, ImageView.Address?)] {
         let ready = ImageDerivatives(
             thumbnail: Derivative(key: "thumbs/a.webp", width: 320, height: 213, byteSize: 1),
             preview: Derivative(key: "previews/a.webp", width: 1280, height: 853, byteSize: 1),
@@ -62,7 +63,7 @@ final class TileTests: XCTestCase {
             (image(7, status: .ready, derivatives: nil, encrypted: true), nil),
             (image(8, derivatives: nil), nil),
             (image(10, title: "Sharp", derivatives: sharp), nil),
-            (image(9, title: "Shared"), ImageView.Access(page: "/a/tok\"en/images/9", media: "/a/tok<en>/images/9")),
+            (image(9, title: "Shared"), ImageView.Address(page: "/a/tok\"en/images/9", media: "/a/tok<en>/images/9")),
         ]
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import XCTest
+import GalleryHTTP
 @testable import GalleryWeb
 
 /// Uploads through the app in-process with real photos, and every kind of bad upload.

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The CGI-style parameters a FastCGI request arrives with (what nginx's fastcgi_params
+/// send), turned into a `Request`. Untrusted input: every value may be anything, so nothing
+/// here trusts a name or a number.
+public enum CGIParameters {
+    public static func request(_ params: [String: String], body: BodySource = BytesBody([])) -> Request {
+        let uri = params["DOCUMENT_URI"] ?? params["SCRIPT_NAME"] ?? params["REQUEST_URI"] ?? "/"
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
+        var headers: [String: String] = [:]
+        for (name, value) in params where name.hasPrefix("HTTP_") {
+            headers[headerName(name.dropFirst(5))] = value
+        }
+        // CGI passes these two without the HTTP_ prefix.
+        if let type = params["CONTENT_TYPE"] { headers["content-type"] = type }
+        if let length = params["CONTENT_LENGTH"] { headers["content-length"] = length }
+        return Request(method: params["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
+                       queryString: params["QUERY_STRING"] ?? "", headers: headers,
+                       isHTTPS: (params["HTTPS"] ?? "").lowercased() == "on", body: body)
+    }
+
+    /// `USER_AGENT` → `user-agent`.
+    static func headerName(_ cgi: Substring) -> String {
+        cgi.lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+}

@@ -1,0 +1,48 @@
+import GalleryCore
+
+/// The lists pages show, a cursor page at a time: the feed, a person's own photos and albums,
+/// an album's photos as the viewer may see them, searches, tags and public pages.
+public struct Listings: Sendable {
+    let stores: Stores
+    let access: Access
+
+    public func feed(cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        try stores.metadata.publicFeed(cursor: cursor, limit: limit)
+    }
+
+    /// The owner's photos, every status and visibility; only the encrypted ones on request.
+    public func gallery(of owner: Profile, encryptedOnly: Bool, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        encryptedOnly
+            ? try stores.catalog.search(SearchQuery(encryptedOnly: true), scope: .owner(owner.userID), cursor: cursor, limit: limit)
+            : try stores.metadata.images(ownerID: owner.userID, cursor: cursor, limit: limit)
+    }
+
+    public func albums(of owner: Profile, cursor: String?, limit: Int) throws -> Page<Album> {
+        try stores.catalog.albums(scope: .owner(owner.userID), cursor: cursor, limit: limit)
+    }
+
+    /// The owner's albums holding the photo, and the others they could add it to.
+    public func albumChoices(for image: ImageRecord, owner: Profile) throws -> (containing: [Album], others: [Album]) {
+        let containing = try stores.catalog.albums(containing: image.id, limit: CatalogRules.maxAlbumsPerImage)
+        let mine = try stores.catalog.albums(scope: .owner(owner.userID), cursor: nil, limit: 100).items
+        return (containing, mine.filter { a in !containing.contains { $0.id == a.id } })
+    }
+
+    /// A page of an album's photos, as `viewer` may see them (`Access.entries`).
+    public func albumPage(_ album: Album, viewer: Profile?, shareToken: String?, cursor: String?,
+                          limit: Int) throws -> (entries: [Access.AlbumEntry], next: String?) {
+        let page = try stores.catalog.albumImages(albumID: album.id, cursor: cursor, limit: limit)
+        return (access.entries(of: album, page.items, viewer: viewer, shareToken: shareToken), page.next)
+    }
+
+    /// `.owner` only when `viewer` is that owner; otherwise public photos.
+    public func search(_ query: SearchQuery, scope: Scope, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        try stores.catalog.search(query, scope: scope, cursor: cursor, limit: limit)
+    }
+
+    /// A person's public page: their public photos and albums.
+    public func publicPage(of person: Profile, cursor: String?, limit: Int) throws -> (photos: Page<ImageRecord>, albums: [Album]) {
+        (try stores.catalog.publicImages(ownerID: person.userID, cursor: cursor, limit: limit),
+         try stores.catalog.albums(scope: .publicOf(person.userID), cursor: nil, limit: 50).items)
+    }
+}
