@@ -77,11 +77,11 @@ let package = Package(
         .target(name: "GalleryBootstrap",
                 dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
-            "GalleryBootstrap", "GalleryCore", "GalleryUseCases", "GalleryCrypto", "GalleryImaging", "ImageInspection",
+            "GalleryBootstrap", "GalleryCore", "GalleryHTTP", "GalleryUseCases", "GalleryCrypto", "GalleryImaging", "ImageInspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 

@@ -110,3 +110,25 @@ public enum Bootstrap {
         return bytes
     }
 }
+
+extension Bootstrap {
+    /// `gallery backup`: the embedded backend only (on AWS, point-in-time recovery of the
+    /// tables and versioning of the bucket are the backups; see README).
+    public static func backup(_ config: Configuration, to directory: URL) throws -> EmbeddedBackup.Summary {
+        try requireEmbedded(config)
+        return try EmbeddedBackup.take(database: try SQLiteDatabase(file: config.databaseFile), blobRoot: config.blobDirectory,
+                                       to: directory)
+    }
+
+    /// `gallery restore`: into a data directory without a database or blobs yet.
+    public static func restore(_ config: Configuration, from directory: URL) throws -> EmbeddedBackup.Summary {
+        try requireEmbedded(config)
+        return try EmbeddedBackup.restore(from: directory, databaseFile: config.databaseFile, blobRoot: config.blobDirectory)
+    }
+
+    private static func requireEmbedded(_ config: Configuration) throws {
+        guard config.metadataBackend == .embedded, config.blobsBackend == .embedded else {
+            throw GalleryError.invalid("backup and restore are for the embedded backend; on AWS use point-in-time recovery and bucket versioning")
+        }
+    }
+}

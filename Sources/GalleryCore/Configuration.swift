@@ -41,8 +41,11 @@ public struct Configuration: Sendable {
     public var workerJobs: Int
     /// `GALLERY_LEASE_SECONDS`: how long a claim lasts before another worker may take it.
     public var leaseSeconds: TimeInterval
-    /// `GALLERY_MAX_ATTEMPTS`: attempts before a job is dead and its image failed.
+    /// `GALLERY_MAX_ATTEMPTS`: failed attempts before a job is dead and its image failed.
     public var maxAttempts: Int
+    /// `GALLERY_MAX_INTERRUPTIONS` (5): takeovers of a job from dead or stalled workers before
+    /// it is given up (a budget of its own: a worker's death is not the photo's failure).
+    public var maxInterruptions: Int
     /// `GALLERY_RETRY_BASE_MS` (2000) / `GALLERY_RETRY_MAX_MS` (300000): a failed attempt is
     /// retried after a random delay in [0, min(max, base · 2^(attempt−1))] (full jitter).
     public var retryBase: TimeInterval
@@ -136,6 +139,7 @@ public struct Configuration: Sendable {
         workerJobs = try int("GALLERY_WORKER_JOBS", 1)
         leaseSeconds = TimeInterval(try int("GALLERY_LEASE_SECONDS", 60))
         maxAttempts = try int("GALLERY_MAX_ATTEMPTS", 3)
+        maxInterruptions = try int("GALLERY_MAX_INTERRUPTIONS", 5, min: 1)
         retryBase = TimeInterval(try int("GALLERY_RETRY_BASE_MS", 2000, min: 0)) / 1000
         retryCap = TimeInterval(try int("GALLERY_RETRY_MAX_MS", 300_000, min: 0)) / 1000
         pollMinimum = TimeInterval(try int("GALLERY_POLL_MIN_MS", 50)) / 1000

@@ -92,6 +92,10 @@ public protocol BlobStore: AnyObject, Sendable {
     /// maintenance (the orphan sweep), never on a request path. Throws `.invalid` for a limit
     /// out of range or a prefix no key could have.
     func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo>
+    /// Removes what writes started before `cutoff` and never finished left behind (a crash
+    /// mid-write), or only names it with `dryRun`; returns what it found. Never a stored blob.
+    /// For maintenance (the orphan sweep).
+    func removeAbandonedWrites(startedBefore cutoff: Date, dryRun: Bool) throws -> [String]
 }
 
 /// One stored blob, as `BlobStore.list` sees it.

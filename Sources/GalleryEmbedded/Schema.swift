@@ -172,6 +172,10 @@ enum Schema {
         ALTER TABLE images ADD COLUMN others_original_key   TEXT;
         ALTER TABLE images ADD COLUMN others_original_bytes INTEGER;
         """,
+        // Attempts that mean something: takeovers of an expired lease counted apart.
+        """
+        ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+        """,
         // The 2x thumbnail (srcset); NULL for images processed before it, which keep their 1x.
         """
         ALTER TABLE images ADD COLUMN thumb2x_key    TEXT;

@@ -8,13 +8,12 @@ extension Worker {
         let job = lease.current
         guard case .image(let imageID) = job.subject else { throw EnvironmentFault(description: "not a thumbnail job") }
         let keys = DerivativeKeys(imageID: imageID)
-        let dead = job.attempts >= settings.maxAttempts
+        let dead = budget.isLastTry(job)
         let markFailed = { (reason: String) in
             { (current: Job) throws -> Bool in try self.markFailed(imageID, reason: reason, keys: keys) }
         }
-        if let detail = interruptedTooOften(job) {
-            return try fail(lease, dead: true, reason: FailureReasons.interrupted, detail: detail,
-                            beforeDead: markFailed(FailureReasons.interrupted))
+        if let (reason, detail) = interruptedTooOften(job) {
+            return try fail(lease, dead: true, reason: reason, detail: detail, beforeDead: markFailed(reason))
         }
         guard let image = try metadata.image(id: imageID) else {
             return try finishGone(lease, keys: keys)

@@ -155,13 +155,20 @@ public final class Worker: Sendable {
         return dead ? .dead(jobID: id, reason: reason) : .retrying(jobID: id, reason: reason)
     }
 
-    /// Attempts past the limit mean the earlier ones ended without a result: the worker was
-    /// killed or stalled past its lease each time.
-    func interruptedTooOften(_ job: Job) -> String? {
-        job.attempts > context.settings.maxAttempts
-            ? "attempt \(job.attempts) of \(context.settings.maxAttempts): the earlier ones ended without a "
-                + "result (worker killed or stalled past its lease)"
-            : nil
+    var budget: AttemptBudget {
+        AttemptBudget(maxFailures: settings.maxAttempts, maxInterruptions: settings.maxInterruptions)
+    }
+
+    /// When workers were lost on the job too often: the reason its owner sees — the image's
+    /// own, if an attempt failed on it before (a poison file that also killed workers), else
+    /// "interrupted" — and the detail for the logs.
+    func interruptedTooOften(_ job: Job) -> (reason: String, detail: String)? {
+        guard budget.interruptedTooOften(job) else { return nil }
+        let detail = "\(job.interruptions) worker(s) were lost on it (killed, or stalled past the lease)"
+        if let last = job.lastError, let cut = last.range(of: " (") {
+            return (String(last[..<cut.lowerBound]), detail + "; it had failed before: \(last)")
+        }
+        return (FailureReasons.interrupted, detail)
     }
 
     var settings: WorkerSettings { context.settings }

@@ -53,6 +53,8 @@ public struct WorkerSettings: Sendable {
     public var heartbeatInterval: TimeInterval
     /// Attempts before a job is dead and its image failed.
     public var maxAttempts: Int
+    /// Takeovers from lost workers before a job is given up (`AttemptBudget`).
+    public var maxInterruptions: Int
     /// Retry delay: full jitter over base · 2^(attempt−1), capped.
     public var retryBase: TimeInterval
     public var retryCap: TimeInterval
@@ -75,7 +77,7 @@ public struct WorkerSettings: Sendable {
     public var isolation: IsolationSettings
 
     public init(slots: Int = 1, lease: TimeInterval = 60, heartbeatInterval: TimeInterval? = nil,
-                maxAttempts: Int = 3, retryBase: TimeInterval = 2, retryCap: TimeInterval = 300,
+                maxAttempts: Int = 3, maxInterruptions: Int = 5, retryBase: TimeInterval = 2, retryCap: TimeInterval = 300,
                 pollMinimum: TimeInterval = 0.05, pollMaximum: TimeInterval = 1,
                 storageBackoffMaximum: TimeInterval = 5, shutdownDeadline: TimeInterval = 30,
                 repairInterval: TimeInterval = 0, workDirectory: URL, wakeFiles: [URL] = [],
@@ -84,6 +86,7 @@ public struct WorkerSettings: Sendable {
         self.lease = lease
         self.heartbeatInterval = heartbeatInterval ?? lease / 3
         self.maxAttempts = max(1, maxAttempts)
+        self.maxInterruptions = max(1, maxInterruptions)
         self.retryBase = retryBase
         self.retryCap = retryCap
         self.pollMinimum = pollMinimum
@@ -101,7 +104,7 @@ public struct WorkerSettings: Sendable {
     public init(configuration c: Configuration, childExecutable: URL) {
         let wake = c.jobsBackend == .embedded
             ? [c.databaseFile, URL(fileURLWithPath: c.databaseFile.path + "-wal")] : []
-        self.init(slots: c.workerJobs, lease: c.leaseSeconds, maxAttempts: c.maxAttempts,
+        self.init(slots: c.workerJobs, lease: c.leaseSeconds, maxAttempts: c.maxAttempts, maxInterruptions: c.maxInterruptions,
                   retryBase: c.retryBase, retryCap: c.retryCap,
                   pollMinimum: c.pollMinimum, pollMaximum: c.pollMaximum,
                   shutdownDeadline: c.shutdownDeadline, repairInterval: c.repairInterval,

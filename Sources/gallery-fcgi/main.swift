@@ -2,6 +2,7 @@
 import Foundation
 import GalleryBootstrap
 import GalleryCore
+import GalleryHTTP
 import GalleryUseCases
 import GalleryWeb
 
@@ -9,6 +10,9 @@ do {
     let (config, environment) = try Bootstrap.configuration()
     let logger = Bootstrap.logging(config, label: "gallery.fcgi")
     let backends = try Bootstrap.backends(config, environment: environment)
+    let leftovers = try AbandonedUploads.remove(in: config.temporaryDirectory,
+                                                writtenBefore: Date().addingTimeInterval(-AbandonedUploads.safeAge))
+    if !leftovers.isEmpty { logger.notice("removed \(leftovers.count) upload file(s) a stopped responder left behind") }
     let app = GalleryApp(
         useCases: UseCases(stores: backends.stores, settings: UseCases.Settings(config)),
         config: config, templates: try Templates(directory: config.templatesDirectory),

@@ -72,8 +72,10 @@ class Moto:
 
 
 class Stack:
-    def __init__(self, data: Path, extra_env=None, backend="embedded"):
+    def __init__(self, data: Path, extra_env=None, backend="embedded", supervised=False):
         self.backend = backend
+        # As scripts/run starts them: responder and worker under scripts/supervise.
+        self.supervised = supervised
         self.moto = Moto(data) if backend == "aws" else None
         self.data = data
         self.port = free_port()
@@ -102,8 +104,13 @@ class Stack:
         conf = subprocess.run([str(REPO / "scripts" / "render-nginx"), "--local", str(self.data / "nginx" / "conf")],
                               env=self.env, check=True, capture_output=True, text=True).stdout.strip()
         self.logs = {}
-        for name, cmd in [("fcgi", [str(self.bin / "gallery-fcgi")]),
-                          ("worker", [str(self.bin / "gallery-worker")]),
+        fcgi, worker = [str(self.bin / "gallery-fcgi")], [str(self.bin / "gallery-worker")]
+        if self.supervised:
+            supervise = str(REPO / "scripts" / "supervise")
+            fcgi = [supervise, "--socket", self.env["GALLERY_LISTEN"], "--"] + fcgi
+            worker = [supervise, "--"] + worker
+        for name, cmd in [("fcgi", fcgi),
+                          ("worker", worker),
                           ("nginx", ["nginx", "-p", str(self.data / "nginx"), "-c", f"{conf}/nginx.conf",
                                      "-e", str(self.data / "nginx" / "error.log")])]:
             log = open(self.data / f"{name}.log", "wb")

@@ -132,6 +132,9 @@ final class FlakyBlobs: BlobStore, @unchecked Sendable {
     func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
         try outage.check("list"); return try base.list(prefix: prefix, cursor: cursor, limit: limit)
     }
+    func removeAbandonedWrites(startedBefore cutoff: Date, dryRun: Bool) throws -> [String] {
+        try base.removeAbandonedWrites(startedBefore: cutoff, dryRun: dryRun)
+    }
 }
 
 /// Only the calls the worker makes fail; the rest pass through.

@@ -39,21 +39,26 @@ public final class FastCGIServer: Sendable {
         sigaddset(&mask, SIGINT)
         pthread_sigmask(SIG_BLOCK, &mask, nil)
 
-        let isUnixSocket = listenAddress.hasPrefix("/") || listenAddress.hasPrefix(".")
+        let inherited = Self.inheritedSocket()
+        let isUnixSocket = inherited == nil && (listenAddress.hasPrefix("/") || listenAddress.hasPrefix("."))
         if isUnixSocket {
             let dir = (listenAddress as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             unlink(listenAddress)  // a stale socket from a crashed run would make bind fail
         }
-        let socket = FCGX_OpenSocket(listenAddress, 1024)
+        let socket = inherited ?? FCGX_OpenSocket(listenAddress, 1024)
         guard socket >= 0 else { throw GalleryWebError.transport("cannot listen on \(listenAddress)") }
         if isUnixSocket { chmod(listenAddress, 0o660) }  // nginx's group may connect; others not
+        Self.installWakeHandler()
+        let serving = ThreadList()
 
         let done = DispatchGroup()
         for index in 0..<threadCount {
             done.enter()
             let thread = Thread { [self] in
+                serving.add(pthread_self())
                 serveLoop(socket: socket)
+                serving.remove(pthread_self())
                 done.leave()
             }
             thread.name = "fcgi-\(index)"
@@ -67,14 +72,43 @@ public final class FastCGIServer: Sendable {
             sigwait(&set, &sig)
             stopping.set()
             FCGX_ShutdownPending()
-            // Wakes every thread blocked in accept(); they see the flag and leave the loop.
-            shutdown(socket, Int32(SHUT_RDWR))
+            if inherited == nil {
+                // Wakes every thread blocked in accept(); they see the flag and leave the loop.
+                shutdown(socket, Int32(SHUT_RDWR))
+            } else {
+                // The socket is shared with the next process (a handover): it must stay open.
+                // A signal interrupts each accept() instead (libfcgi gives up on EINTR once
+                // shutdown is pending); repeated, for a thread that was just about to block.
+                while !serving.isEmpty {
+                    serving.signalAll(SIGUSR2)
+                    usleep(50_000)
+                }
+            }
         }
         signals.start()
         onReady()
         done.wait()
         close(socket)
         if isUnixSocket { unlink(listenAddress) }
+    }
+
+    /// The listening socket systemd (or `scripts/supervise`) handed over, by the
+    /// socket-activation protocol: `LISTEN_FDS=1` and `LISTEN_PID` this process; it is fd 3.
+    static func inheritedSocket() -> Int32? {
+        let env = ProcessInfo.processInfo.environment
+        guard env["LISTEN_FDS"] == "1", env["LISTEN_PID"] == String(getpid()) else { return nil }
+        unsetenv("LISTEN_FDS")  // not for children
+        unsetenv("LISTEN_PID")
+        return 3
+    }
+
+    /// A handler that does nothing but interrupt a blocking call (no SA_RESTART).
+    private static func installWakeHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGUSR2, &action, nil)
     }
 
     private func serveLoop(socket: Int32) {
@@ -130,6 +164,16 @@ final class FastCGIBody: BodySource {
         defer { scratch.deallocate() }
         while read(into: scratch) > 0 {}
     }
+}
+
+/// The serving threads still in their loop, for the signal thread to interrupt.
+final class ThreadList: @unchecked Sendable {  // @unchecked: `threads` is guarded by `lock`
+    private let lock = NSLock()
+    private var threads: [pthread_t] = []
+    func add(_ thread: pthread_t) { lock.withLock { threads.append(thread) } }
+    func remove(_ thread: pthread_t) { lock.withLock { threads.removeAll { pthread_equal($0, thread) != 0 } } }
+    var isEmpty: Bool { lock.withLock { threads.isEmpty } }
+    func signalAll(_ signal: Int32) { lock.withLock { for thread in threads { pthread_kill(thread, signal) } } }
 }
 
 /// A flag set once by the signal thread and read by the serving threads.
