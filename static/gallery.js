@@ -368,7 +368,8 @@
     },
     build() {
       const b = (cls, label, text) => { const x = el("button", { type: "button", className: cls, textContent: text }); x.setAttribute("aria-label", label); return x; };
-      this.img = el("img", { className: "viewer-img", alt: "" });
+      // Not draggable: a drag would start the browser's drag and drop instead of a swipe.
+      this.img = el("img", { className: "viewer-img", alt: "", draggable: false });
       this.stage = el("div", { className: "viewer-stage" }, this.img);
       this.prevB = b("viewer-prev", "Previous photo", "‹");
       this.nextB = b("viewer-next", "Next photo", "›");
