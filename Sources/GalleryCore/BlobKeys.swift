@@ -4,8 +4,10 @@
 /// - `originals/<xx>/<id>.<ext>`: the upload (`.fernet` for an encrypted one), spread over 256
 ///   folders by the id's last, random characters (its first ones are a timestamp and would put
 ///   years of uploads in one folder);
-/// - `thumbs/<id>.webp`, `thumbs/<id>-2x.webp`, `previews/<id>.webp`, `stripped/<id>`: the
-///   derivatives (`DerivativeKeys`).
+/// - `thumbs/<id>-v<claim>.webp`, `thumbs/<id>-v<claim>-2x.webp` (twice the size, for HiDPI
+///   screens), `previews/<id>-v<claim>.webp`, `stripped/<id>-v<claim>`: the derivatives one
+///   claim of the thumbnail job made (`DerivativeKeys`); images processed before claims named
+///   their keys have `thumbs/<id>.webp` and so on.
 public enum BlobKeys {
     /// Every prefix under which an image's blobs live (the sweep walks these).
     public static let prefixes = ["originals/", "thumbs/", "previews/", "stripped/"]
@@ -28,16 +30,20 @@ public enum BlobKeys {
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
             return String(parts[0])
         case ("stripped", 2):
-            let id = segments[1]
-            return id.isEmpty || id.contains(".") ? nil : String(id)
+            return derivativeOwner(segments[1])
         case ("thumbs", 2), ("previews", 2):
             guard segments[1].hasSuffix(".webp") else { return nil }
-            var id = segments[1].dropLast(".webp".count)
-            if segments.first == "thumbs", id.hasSuffix("-2x") { id = id.dropLast(3) }  // the 2x thumbnail
-            return id.isEmpty || id.contains(".") ? nil : String(id)
+            return derivativeOwner(segments[1].dropLast(".webp".count))
         default:
             return nil
         }
+    }
+
+    /// "<id>" or "<id>-<suffix>" (no dots) → the id.
+    private static func derivativeOwner(_ stem: Substring) -> String? {
+        guard !stem.isEmpty, !stem.contains(".") else { return nil }
+        let id = stem.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return id.isEmpty ? nil : String(id)
     }
 
     /// What any blob store accepts as a key: lower-case letters, digits, `/._-`, at most 512
@@ -62,8 +68,11 @@ public enum BlobKeys {
     }
 }
 
-/// Where an image's derivatives are stored. Fixed per image, so that a retry or a second
-/// worker overwrites the same objects instead of leaking new ones.
+/// Where one claim of an image's thumbnail job stores the derivatives it makes. The keys carry
+/// the claim (the job's version when it was claimed), so a worker whose lease was taken over
+/// can never write over the files of the lease's new owner: it writes its own, which no record
+/// names, and removes them when it finds the lease lost (what a crash leaves of them, the
+/// sweep removes). The record names the winner's keys.
 public struct DerivativeKeys: Equatable, Sendable {
     public var thumbnail: String
     /// The thumbnail at twice its size (`ImageDerivatives.thumbnail2x`).
@@ -72,12 +81,20 @@ public struct DerivativeKeys: Equatable, Sendable {
     /// The original without its position (`OriginalForOthers.copy`).
     public var withoutPosition: String
 
-    public init(imageID: String) {
-        thumbnail = "thumbs/\(imageID).webp"
-        thumbnail2x = "thumbs/\(imageID)-2x.webp"
-        preview = "previews/\(imageID).webp"
-        withoutPosition = "stripped/\(imageID)"
+    /// `claim`: nil for the fixed keys of images processed before keys carried the claim.
+    public init(imageID: String, claim: Int? = nil) {
+        let stem = claim.map { "\(imageID)-v\($0)" } ?? imageID
+        thumbnail = "thumbs/\(stem).webp"
+        thumbnail2x = "thumbs/\(stem)-2x.webp"
+        preview = "previews/\(stem).webp"
+        withoutPosition = "stripped/\(stem)"
     }
 
     public var all: [String] { [thumbnail, thumbnail2x, preview, withoutPosition] }
+}
+
+extension ImageRecord {
+    /// The blobs this record names: its original and its derivatives. Any other blob under an
+    /// image's prefixes is a leftover (a lost claim's, a crashed attempt's, a replaced one).
+    public var namedBlobKeys: [String] { [originalKey] + (derivatives?.blobKeys ?? []) }
 }

@@ -88,6 +88,11 @@ public struct Configuration: Sendable {
     public var identityBackend: Backend
     /// `GALLERY_LOG_LEVEL`: debug, info, warning, error.
     public var logLevel: String
+    /// `GALLERY_WORKER_METRICS_FILE`: where a worker writes its metrics as Prometheus text
+    /// (for node_exporter's textfile collector); none when unset.
+    public var workerMetricsFile: URL?
+    /// `GALLERY_WORKER_METRICS_SECONDS` (15): how often that file is rewritten.
+    public var workerMetricsInterval: TimeInterval
 
     public var databaseFile: URL { dataDirectory.appendingPathComponent("gallery.sqlite3") }
     public var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
@@ -156,5 +161,7 @@ public struct Configuration: Sendable {
                                                     data.appendingPathComponent("secret.key").path))
         secretKey = env["GALLERY_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         logLevel = string("GALLERY_LOG_LEVEL", "info")
+        workerMetricsFile = env["GALLERY_WORKER_METRICS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        workerMetricsInterval = TimeInterval(try int("GALLERY_WORKER_METRICS_SECONDS", 15))
     }
 }

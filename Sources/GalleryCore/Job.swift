@@ -128,19 +128,4 @@ extension QueueDepth {
     public func oldestQueuedAge(now: Date) -> TimeInterval {
         oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
     }
-
-    /// Prometheus text exposition, served at /metrics and printed by `gallery jobs depth --prometheus`.
-    public func prometheusText(now: Date) -> String {
-        """
-        # HELP gallery_jobs Jobs by status.
-        # TYPE gallery_jobs gauge
-        gallery_jobs{status="queued"} \(queued)
-        gallery_jobs{status="running"} \(running)
-        gallery_jobs{status="dead"} \(dead)
-        # HELP gallery_jobs_oldest_queued_age_seconds Age of the oldest job waiting to be claimed (0 when none).
-        # TYPE gallery_jobs_oldest_queued_age_seconds gauge
-        gallery_jobs_oldest_queued_age_seconds \(String(format: "%.3f", oldestQueuedAge(now: now)))
-
-        """
-    }
 }

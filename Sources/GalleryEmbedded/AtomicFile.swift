@@ -26,6 +26,7 @@ enum AtomicFile {
             try fill(fd)
             guard fsync(fd) == 0 else { throw failure("fsync \(temporary)") }
         }
+        CrashPoint.blobBeforeRename.reached()
         guard rename(temporary, path) == 0 else { throw failure("rename to \(path)") }
         renamed = true
         let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -40,9 +40,7 @@ public enum EmbeddedBackup {
         var missing: [String] = []
         // Each record's keys as the core knows them (original and every derivative).
         let named = try copy.read { db in
-            try db.query("SELECT \(ImageRows.columns) FROM images", [], ImageRows.image).map {
-                [$0.originalKey] + ($0.derivatives?.blobKeys ?? [])
-            }
+            try db.query("SELECT \(ImageRows.columns) FROM images", [], ImageRows.image).map(\.namedBlobKeys)
         }
         for key in named.joined() where !fm.fileExists(atPath: blobs.appendingPathComponent(key).path) {
             if try copyFile(from: blobRoot.appendingPathComponent(key), to: blobs.appendingPathComponent(key)) {

@@ -17,10 +17,12 @@ public struct ImageRemoval: Sendable {
         self.logger = logger
     }
 
-    /// The keys of every blob `image` may have.
+    /// The keys of every blob `image` may have: its original, the derivatives its record names,
+    /// and the fixed keys of older versions (derivatives of claims that lost, or crashed before
+    /// the record named them, are the sweep's).
     public static func blobKeys(of image: ImageRecord) -> [String] {
-        var keys = [image.originalKey] + DerivativeKeys(imageID: image.id).all
-        for key in image.derivatives?.blobKeys ?? [] where !keys.contains(key) { keys.append(key) }
+        var keys = image.namedBlobKeys
+        for key in DerivativeKeys(imageID: image.id).all where !keys.contains(key) { keys.append(key) }
         return keys
     }
 

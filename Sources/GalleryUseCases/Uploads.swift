@@ -115,6 +115,7 @@ public struct Uploads: Sendable {
                 switch protection {
                 case .plain(let visibility):
                     stored.append((try storePlain(photo, owner: owner, visibility: visibility), nil))
+                    CrashPoint.photoStored.reached()
                 case .encrypted:
                     let (image, key) = try storeEncrypted(photo, owner: owner)
                     stored.append((image, key))
@@ -197,6 +198,7 @@ public struct Uploads: Sendable {
     private func persist(_ image: ImageRecord, file: URL, contentType: String,
                          record: (() throws -> Void)? = nil) throws {
         try stores.blobs.put(key: image.originalKey, file: file, contentType: contentType)
+        CrashPoint.originalStored.reached()
         do {
             if let record { try record() } else { try stores.metadata.putImage(image) }
         } catch {

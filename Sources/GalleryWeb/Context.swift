@@ -21,6 +21,8 @@ final class Context {
     private(set) var session: SessionRecord?
     private(set) var user: Profile?
     var setCookies: [String] = []
+    /// The files of an upload request, for the upload metrics (set by `receive`).
+    var upload: UploadTally?
     /// What CSRF tokens bind to when nobody is signed in (created on first use).
     private var preSession: String?
 

@@ -7,7 +7,7 @@ extension Worker {
     func makeThumbnails(_ lease: HeldLease, log: Logger) throws -> WorkOutcome {
         let job = lease.current
         guard case .image(let imageID) = job.subject else { throw EnvironmentFault(description: "not a thumbnail job") }
-        let keys = DerivativeKeys(imageID: imageID)
+        let keys = DerivativeKeys(imageID: imageID, claim: job.version)
         let dead = budget.isLastTry(job)
         let markFailed = { (reason: String) in
             { (current: Job) throws -> Bool in try self.markFailed(imageID, reason: reason, keys: keys) }
@@ -89,18 +89,31 @@ extension Worker {
             metadata: made.result.metadata?.value,
             originalForOthers: othersOriginal,
             thumbnail2x: thumbnail2x)
+        CrashPoint.derivativesStored.reached()
         var gone = false
+        var replaced: [String] = []
         let finished = try lease.finish { current in
+            // The lease is ours again for a full term (finish heartbeats first): no other
+            // worker's claim can name its keys in the record after this read.
+            let previous = try metadata.image(id: imageID)?.derivatives?.blobKeys ?? []
             do {
                 try metadata.markImageReady(id: imageID, derivatives: derivatives)
+                replaced = previous.filter { !derivatives.blobKeys.contains($0) }
             } catch GalleryError.notFound {
                 // Deleted while we worked: what we just stored belongs to nobody.
                 gone = true
                 try blobs.delete(keys: keys.all)
             }
+            CrashPoint.imageReady.reached()
             try jobs.complete(current, now: Date())
         }
-        guard finished else { return .abandoned(jobID: job.id) }
+        guard finished else {
+            // Taken over: another claim owns the job, and its keys are not ours.
+            removeQuietly(keys.all, log: log, what: "the derivatives of a lost lease")
+            return .abandoned(jobID: job.id)
+        }
+        // A regenerated photo's previous derivatives (older claims' or fixed keys).
+        removeQuietly(replaced, log: log, what: "replaced derivatives")
         return gone ? .imageGone(jobID: job.id) : .completed(jobID: job.id)
     }
 
@@ -123,6 +136,16 @@ extension Worker {
         }
         let id = lease.current.id
         return finished ? .imageGone(jobID: id) : .abandoned(jobID: id)
+    }
+
+    /// Deletes blobs no record names; a failure leaves them to the sweep.
+    private func removeQuietly(_ keys: [String], log: Logger, what: String) {
+        guard !keys.isEmpty else { return }
+        do {
+            try blobs.delete(keys: keys)
+        } catch {
+            log.warning("could not remove \(what); the sweep will", metadata: ["keys": "\(keys)", "error": "\(error)"])
+        }
     }
 
     private func size(of file: URL) throws -> Int {

@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import GalleryCore
 import GalleryUseCases
 import Logging
@@ -31,14 +32,16 @@ final class WorkerContext: Sendable {
     let logger: Logger
     let heartbeater: Heartbeater
     let thumbnailer: IsolatedThumbnailer
+    let metrics: WorkerMetrics
 
-    init(stores: Stores, settings: WorkerSettings, logger: Logger) {
+    init(stores: Stores, settings: WorkerSettings, logger: Logger, metricsFactory: MetricsFactory) {
         self.stores = stores
         accountRemoval = AccountRemoval(stores: stores, removal: ImageRemoval(stores: stores, logger: logger), logger: logger)
         self.settings = settings
         self.logger = logger
         heartbeater = Heartbeater(interval: settings.heartbeatInterval, logger: logger)
-        thumbnailer = IsolatedThumbnailer(settings: settings.thumbnails, isolation: settings.isolation)
+        metrics = WorkerMetrics(factory: metricsFactory)
+        thumbnailer = IsolatedThumbnailer(settings: settings.thumbnails, isolation: settings.isolation, metrics: metrics)
     }
 }
 
@@ -74,10 +77,14 @@ public final class Worker: Sendable {
         do {
             job = try context.stores.jobs.claim(owner: owner, lease: context.settings.lease, now: Date())
         } catch {
+            context.metrics.claimFailed()
             return .storageUnavailable("\(error)")
         }
         guard let job else { return .idle }
-        return process(job)
+        let started = ContinuousClock.now
+        let outcome = process(job)
+        context.metrics.jobFinished(job.kind, outcome, after: ContinuousClock.now - started)
+        return outcome
     }
 
     private func process(_ job: Job) -> WorkOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import GalleryCore
 import GalleryUseCases
 import Logging
@@ -38,8 +39,11 @@ public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var i
     private var watcher: FileChangeWatcher?
     private let repair: PeriodicRepair
 
-    public init(stores: Stores, settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
-        let context = WorkerContext(stores: stores, settings: settings, logger: logger)
+    /// What the pool counts goes to `metricsFactory`, the process's backend unless a test
+    /// gives its own.
+    public init(stores: Stores, settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker"),
+                metricsFactory: MetricsFactory = MetricsSystem.factory) {
+        let context = WorkerContext(stores: stores, settings: settings, logger: logger, metricsFactory: metricsFactory)
         self.context = context
         workers = (0..<settings.slots).map { Worker(context: context, slot: $0) }
         repair = PeriodicRepair(reconciler: Reconciler(stores: stores, logger: logger), interval: settings.repairInterval,

@@ -18,7 +18,9 @@ struct Blobs: ParsableCommand {
                 the gallery had given up on after a timeout, the original is left behind without a \
                 record. The same happens to thumbnails of an image deleted while a worker made them. This \
                 deletes every blob under originals/, thumbs/, previews/ and stripped/ that is older than \
-                --older-than and whose image record does not exist. The age keeps uploads in \
+                --older-than and that no image record names (its image is gone, or the record names \
+                other derivatives: those of a worker whose lease was taken over, of an attempt cut \
+                short, or replaced ones). The age keeps uploads in \
                 progress safe: their record is written right after their original. Keys of any \
                 other shape are reported and kept. It also removes what interrupted writes left, \
                 as old: the file store's unfinished .tmp- files and the responder's upload-* \
@@ -59,10 +61,12 @@ struct Blobs: ParsableCommand {
                             kept += 1
                             continue
                         }
-                        if try backends.stores.metadata.image(id: id) == nil {
-                            doomed.append(blob)
-                        } else {
+                        // Kept only while its image's record names it: derivatives of a lost or
+                        // crashed claim, or replaced ones, are leftovers though the image exists.
+                        if let image = try backends.stores.metadata.image(id: id), image.namedBlobKeys.contains(blob.key) {
                             kept += 1
+                        } else {
+                            doomed.append(blob)
                         }
                     }
                     // Deleting behind the cursor does not disturb the listing on either backend.

@@ -97,9 +97,16 @@ final class AdminCommandTests: XCTestCase {
         run = try gallery("thumbnails", "regenerate", "no-such-image")
         XCTAssertEqual(run.status, 1)
 
+        // The same gauges /metrics shows (QueueDepthGauges), and nothing else.
         run = try gallery("jobs", "depth", "--prometheus")
-        XCTAssert(run.out.contains("gallery_jobs{status=\"queued\"} 2"), run.out)
-        XCTAssert(run.out.contains("gallery_jobs{status=\"dead\"} 0"), run.out)
+        XCTAssertEqual(run.status, 0, run.err)
+        let exposition = Set(run.out.split(separator: "\n").map(String.init))
+        XCTAssert(exposition.isSuperset(of: ["# TYPE gallery_jobs gauge", "gallery_jobs{status=\"queued\"} 2.0",
+                                        "gallery_jobs{status=\"running\"} 0.0", "gallery_jobs{status=\"dead\"} 0.0",
+                                        "# TYPE gallery_jobs_oldest_queued_age_seconds gauge"]), run.out)
+        XCTAssertEqual(exposition.filter { !$0.hasPrefix("gallery_jobs") && !$0.hasPrefix("# TYPE gallery_jobs") }, Set<String>(), run.out)
+        XCTAssertGreaterThan(try XCTUnwrap(exposition.first { $0.hasPrefix("gallery_jobs_oldest_queued_age_seconds ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }), 0)
     }
 
     func testRegenerateAllRequeuesEveryImageOnce() throws {

@@ -392,3 +392,11 @@ class BackendTestCase: XCTestCase {
         super.tearDown()
     }
 }
+
+/// The claim whose keys a record names (`DerivativeKeys(imageID:claim:)`), read back from its
+/// thumbnail's key; nil for other shapes.
+func claimKeys(of record: ImageRecord) -> DerivativeKeys? {
+    guard let key = record.derivatives?.thumbnail.key, key.hasPrefix("thumbs/\(record.id)-v"), key.hasSuffix(".webp"),
+          let claim = Int(key.dropFirst("thumbs/\(record.id)-v".count).dropLast(".webp".count)) else { return nil }
+    return DerivativeKeys(imageID: record.id, claim: claim)
+}

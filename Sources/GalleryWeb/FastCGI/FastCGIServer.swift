@@ -1,4 +1,5 @@
 import CFastCGI
+import CoreMetrics
 import Foundation
 import GalleryHTTP
 #if canImport(Glibc)
@@ -15,12 +16,19 @@ public final class FastCGIServer: Sendable {
     private let threadCount: Int
     private let handler: Handler
     private let stopping = ManagedFlag()
+    /// Threads holding a request, against `gallery_fcgi_threads`: when busy stays at the
+    /// total, requests queue in nginx and `GALLERY_THREADS` (or responders) should grow.
+    private let busy: Meter
+    private let total: Gauge
 
     /// `listen` is a Unix socket path, or `:PORT` / `HOST:PORT` for TCP (libfcgi's syntax).
-    public init(listen: String, threads: Int, handler: @escaping Handler) {
+    public init(listen: String, threads: Int, metricsFactory: MetricsFactory = MetricsSystem.factory,
+                handler: @escaping Handler) {
         listenAddress = listen
         threadCount = max(1, threads)
         self.handler = handler
+        busy = Meter(label: "gallery_fcgi_busy_threads", factory: metricsFactory)
+        total = Gauge(label: "gallery_fcgi_threads", factory: metricsFactory)
     }
 
     /// Opens the socket, serves until SIGTERM/SIGINT, then drains and returns.
@@ -52,12 +60,14 @@ public final class FastCGIServer: Sendable {
         Self.installWakeHandler()
         let serving = ThreadList()
 
+        total.record(threadCount)
+        busy.set(0)
         let done = DispatchGroup()
         for index in 0..<threadCount {
             done.enter()
             let thread = Thread { [self] in
                 serving.add(pthread_self())
-                serveLoop(socket: socket)
+                serveLoop(socket: socket, serving: serving)
                 serving.remove(pthread_self())
                 done.leave()
             }
@@ -78,9 +88,11 @@ public final class FastCGIServer: Sendable {
             } else {
                 // The socket is shared with the next process (a handover): it must stay open.
                 // A signal interrupts each accept() instead (libfcgi gives up on EINTR once
-                // shutdown is pending); repeated, for a thread that was just about to block.
+                // shutdown is pending) — only of threads waiting there, never of one serving a
+                // request, whose reads and writes it would break; repeated, for a thread that
+                // was just about to block.
                 while !serving.isEmpty {
-                    serving.signalAll(SIGUSR2)
+                    serving.signalAccepting(SIGUSR2)
                     usleep(50_000)
                 }
             }
@@ -111,13 +123,18 @@ public final class FastCGIServer: Sendable {
         sigaction(SIGUSR2, &action, nil)
     }
 
-    private func serveLoop(socket: Int32) {
+    private func serveLoop(socket: Int32, serving: ThreadList) {
         var request = FCGX_Request()
         FCGX_InitRequest(&request, socket, 0)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         while !stopping.isSet {
-            guard FCGX_Accept_r(&request) >= 0 else { break }
+            serving.setAccepting(pthread_self(), true)
+            let accepted = FCGX_Accept_r(&request)
+            serving.setAccepting(pthread_self(), false)
+            guard accepted >= 0 else { break }
+            busy.increment()
+            defer { busy.decrement() }
             let response = respond(to: &request)
             let bytes = response.serialized()
             bytes.withUnsafeBufferPointer { raw in
@@ -166,14 +183,23 @@ final class FastCGIBody: BodySource {
     }
 }
 
-/// The serving threads still in their loop, for the signal thread to interrupt.
+/// The serving threads still in their loop, and which of them wait in accept(), for the
+/// signal thread to interrupt. Signals are sent under the lock a thread takes to say it left
+/// accept(), so none lands in a thread that went on to serve a request.
 final class ThreadList: @unchecked Sendable {  // @unchecked: `threads` is guarded by `lock`
     private let lock = NSLock()
-    private var threads: [pthread_t] = []
-    func add(_ thread: pthread_t) { lock.withLock { threads.append(thread) } }
-    func remove(_ thread: pthread_t) { lock.withLock { threads.removeAll { pthread_equal($0, thread) != 0 } } }
+    private var threads: [(thread: pthread_t, accepting: Bool)] = []
+    func add(_ thread: pthread_t) { lock.withLock { threads.append((thread, false)) } }
+    func remove(_ thread: pthread_t) { lock.withLock { threads.removeAll { pthread_equal($0.thread, thread) != 0 } } }
+    func setAccepting(_ thread: pthread_t, _ accepting: Bool) {
+        lock.withLock {
+            if let i = threads.firstIndex(where: { pthread_equal($0.thread, thread) != 0 }) { threads[i].accepting = accepting }
+        }
+    }
     var isEmpty: Bool { lock.withLock { threads.isEmpty } }
-    func signalAll(_ signal: Int32) { lock.withLock { for thread in threads { pthread_kill(thread, signal) } } }
+    func signalAccepting(_ signal: Int32) {
+        lock.withLock { for entry in threads where entry.accepting { pthread_kill(entry.thread, signal) } }
+    }
 }
 
 /// A flag set once by the signal thread and read by the serving threads.
