@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "GalleryEmbeddedTests",
                     dependencies: ["GalleryEmbedded", "GalleryConformance"]),
         .testTarget(name: "GalleryAWSTests",
-                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
+                    dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl", logging]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
         .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
         .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", logging]),

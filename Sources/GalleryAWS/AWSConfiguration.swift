@@ -32,7 +32,7 @@ public struct AWSConfiguration: Sendable {
     /// - credentials: `CredentialsChain.standard` (environment, shared files with `AWS_PROFILE`,
     ///   `AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, then the instance role);
     /// - endpoints: `AWS_ENDPOINT_URL_<SERVICE>` (DYNAMODB, S3, COGNITO_IDENTITY_PROVIDER,
-    ///   SECRETS_MANAGER), then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`; all
+    ///   SECRETS_MANAGER, CLOUDWATCH, AUTO_SCALING, CLOUDFORMATION), then `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`; all
     ///   ignored when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`;
     /// - retries: `AWS_MAX_ATTEMPTS` or the profile's `max_attempts` (default 3);
     /// - timeouts (ours): `GALLERY_AWS_CONNECT_TIMEOUT_SECONDS` (3), `GALLERY_AWS_TIMEOUT_SECONDS` (20).

@@ -18,7 +18,15 @@ public struct AWSService: Hashable, Sendable {
                                            environmentSuffix: "COGNITO_IDENTITY_PROVIDER")
     public static let secretsManager = AWSService(name: "secretsmanager", signingName: "secretsmanager",
                                                   endpointPrefix: "secretsmanager", environmentSuffix: "SECRETS_MANAGER")
-    public static let all: [AWSService] = [.dynamoDB, .s3, .cognito, .secretsManager]
+    /// The query-protocol services the AWS deployment uses: the backlog metric, the
+    /// termination lifecycle hook, and (in tests) the stack itself.
+    public static let cloudWatch = AWSService(name: "cloudwatch", signingName: "monitoring", endpointPrefix: "monitoring",
+                                              environmentSuffix: "CLOUDWATCH")
+    public static let autoScaling = AWSService(name: "autoscaling", signingName: "autoscaling", endpointPrefix: "autoscaling",
+                                               environmentSuffix: "AUTO_SCALING")
+    public static let cloudFormation = AWSService(name: "cloudformation", signingName: "cloudformation",
+                                                  endpointPrefix: "cloudformation", environmentSuffix: "CLOUDFORMATION")
+    public static let all: [AWSService] = [.dynamoDB, .s3, .cognito, .secretsManager, .cloudWatch, .autoScaling, .cloudFormation]
 }
 
 /// A service endpoint: scheme, host, optional port and base path.

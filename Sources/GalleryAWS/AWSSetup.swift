@@ -58,8 +58,8 @@ public final class AWSSetup {
                 // One index per UpdateTable, each waited for: DynamoDB builds them one at a time.
                 _ = try db.call("UpdateTable", [
                     "TableName": spec.name,
-                    "AttributeDefinitions": attributeDefinitions(spec, only: index),
-                    "GlobalSecondaryIndexUpdates": [["Create": indexJSON(index)]],
+                    "AttributeDefinitions": spec.attributeDefinitions(only: index),
+                    "GlobalSecondaryIndexUpdates": [["Create": index.json]],
                 ])
                 try waitUntilActive(spec.name)
                 steps.append(Step(resource: "index \(spec.name).\(index.name)", state: .created, detail: "backfilled"))
@@ -81,19 +81,30 @@ public final class AWSSetup {
             if let range = spec.range { keys.append(["AttributeName": range, "KeyType": "RANGE"]) }
             var body: [String: Any] = [
                 "TableName": spec.name,
-                "AttributeDefinitions": attributeDefinitions(spec, only: nil),
+                "AttributeDefinitions": spec.attributeDefinitions(only: nil),
                 "KeySchema": keys,
                 "BillingMode": "PAY_PER_REQUEST",
                 "SSESpecification": ["Enabled": true],
             ]
-            if !spec.indexes.isEmpty { body["GlobalSecondaryIndexes"] = spec.indexes.map(indexJSON) }
-            if !spec.localIndexes.isEmpty { body["LocalSecondaryIndexes"] = spec.localIndexes.map(indexJSON) }
+            if !spec.indexes.isEmpty { body["GlobalSecondaryIndexes"] = spec.indexes.map(\.json) }
+            if !spec.localIndexes.isEmpty { body["LocalSecondaryIndexes"] = spec.localIndexes.map(\.json) }
             _ = try db.call("CreateTable", body)
             try waitUntilActive(spec.name)
             steps.append(Step(resource: "table \(spec.name)", state: .created, detail: "on-demand, encrypted"))
             for index in spec.indexes + spec.localIndexes {
                 steps.append(Step(resource: "index \(spec.name).\(index.name)", state: .created, detail: index.projection))
             }
+        }
+        // The table's backup: point-in-time recovery (restore to any second of the last 35 days).
+        let backups = try db.call("DescribeContinuousBackups", ["TableName": spec.name])
+        let recovery = ((backups["ContinuousBackupsDescription"] as? [String: Any])?["PointInTimeRecoveryDescription"]
+                        as? [String: Any])?["PointInTimeRecoveryStatus"] as? String
+        if recovery == "ENABLED" {
+            steps.append(Step(resource: "point-in-time recovery \(spec.name)", state: .existed, detail: ""))
+        } else {
+            _ = try db.call("UpdateContinuousBackups", ["TableName": spec.name,
+                                                         "PointInTimeRecoverySpecification": ["PointInTimeRecoveryEnabled": true]])
+            steps.append(Step(resource: "point-in-time recovery \(spec.name)", state: .created, detail: "35 days"))
         }
         if spec.ttl {
             let answer = try db.call("DescribeTimeToLive", ["TableName": spec.name])
@@ -108,21 +119,6 @@ public final class AWSSetup {
             }
         }
         return steps
-    }
-
-    private func attributeDefinitions(_ spec: DynamoTables.TableSpec, only index: DynamoTables.IndexSpec?) -> [[String: String]] {
-        var wanted = Set([spec.key] + (spec.range.map { [$0] } ?? []))
-        for i in index.map({ [$0] }) ?? (spec.indexes + spec.localIndexes) {
-            wanted.insert(i.hash)
-            if let range = i.range { wanted.insert(range) }
-        }
-        return spec.attributes.filter { wanted.contains($0.0) }.map { ["AttributeName": $0.0, "AttributeType": $0.1] }
-    }
-
-    private func indexJSON(_ index: DynamoTables.IndexSpec) -> [String: Any] {
-        var keys = [["AttributeName": index.hash, "KeyType": "HASH"]]
-        if let range = index.range { keys.append(["AttributeName": range, "KeyType": "RANGE"]) }
-        return ["IndexName": index.name, "KeySchema": keys, "Projection": ["ProjectionType": index.projection]]
     }
 
     private func waitUntilActive(_ table: String) throws {

@@ -23,6 +23,14 @@ public final class InstanceMetadataClient: @unchecked Sendable {  // @unchecked:
     /// The text at `path` (e.g. `/latest/meta-data/placement/region`). Throws
     /// `AWSCredentialsNotFound` when the service is off or unreachable (not on EC2).
     public func get(_ path: String) throws -> String {
+        guard let text = try getIfPresent(path) else {
+            throw AWSCredentialsNotFound(reason: "instance metadata: \(path) not found")
+        }
+        return text
+    }
+
+    /// nil when the service answers 404 (a spot notice not yet given, an instance in no group).
+    public func getIfPresent(_ path: String) throws -> String? {
         guard !disabled else { throw AWSCredentialsNotFound(reason: "instance metadata: AWS_EC2_METADATA_DISABLED") }
         var lastStatus = 0
         // A second try with a fresh token: the cached one may have been revoked.
@@ -34,7 +42,7 @@ public final class InstanceMetadataClient: @unchecked Sendable {  // @unchecked:
             lastStatus = response.status
             if response.status != 401 { break }
         }
-        if lastStatus == 404 { throw AWSCredentialsNotFound(reason: "instance metadata: \(path) not found") }
+        if lastStatus == 404 { return nil }
         throw GalleryError.unavailable("instance metadata GET \(path): HTTP \(lastStatus)")
     }
 

@@ -5,7 +5,8 @@ import ArgumentParser
 struct Gallery: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gallery",
-        abstract: "Administer a gallery: setup, jobs, thumbnails, blobs.",
+        abstract: "Administer a gallery: setup, jobs, thumbnails, blobs, repair, backup, metrics, lifecycle.",
         discussion: "Reads the same GALLERY_* environment as gallery-fcgi and gallery-worker (see README).",
-        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self, Repair.self, Backup.self, Restore.self])
+        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self, Repair.self, Backup.self, Restore.self,
+                      Metrics.self, Lifecycle.self])
 }

@@ -12,7 +12,17 @@ struct Setup: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create the tables, indexes and bucket of the configured backend (safe to run again).")
 
+    @Flag(help: "Print the DynamoDB tables as CloudFormation resources (JSON) instead; touches nothing.")
+    var cloudformation = false
+
     func run() throws {
+        if cloudformation {
+            // The same specs `setup` creates from; the stack's table names are <stack>-<table>.
+            let data = try JSONSerialization.data(withJSONObject: DynamoTables(prefix: "").cloudFormationResources(),
+                                                  options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         let (config, environment) = try Bootstrap.configuration()
         _ = Bootstrap.logging(config, label: "gallery.admin")
         let stores = [config.metadataBackend, config.jobsBackend, config.blobsBackend, config.identityBackend]

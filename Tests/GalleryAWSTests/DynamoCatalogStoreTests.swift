@@ -20,7 +20,7 @@ final class DynamoCatalogStoreTests: MotoTestCase {
         let moto = try self.moto
         try moto.reset()
         client = try moto.client()
-        _ = try AWSSetup(client: client, tables: tables, bucket: nil).run()
+        try provisionTables(client: client, tables: tables)
         catalog = DynamoCatalogStore(metadata: DynamoMetadataStore(client: client, tables: tables))
         metadata = DynamoMetadataStore(client: client, tables: tables)
         suite = CatalogStoreConformance(catalog: catalog, metadata: metadata)

@@ -18,7 +18,7 @@ final class DynamoJobQueueTests: MotoTestCase {
         let moto = try self.moto
         try moto.reset()
         client = try moto.client()
-        _ = try AWSSetup(client: client, tables: tables, bucket: nil).run()
+        try provisionTables(client: client, tables: tables)
         queue = DynamoJobQueue(client: client, tables: tables, shards: 4)
         suite = JobQueueConformance(queue: queue)
     }

@@ -16,7 +16,7 @@ final class DynamoMetadataStoreTests: MotoTestCase {
         let moto = try self.moto
         try moto.reset()
         client = try moto.client()
-        _ = try AWSSetup(client: client, tables: tables, bucket: nil).run()
+        try provisionTables(client: client, tables: tables)
         store = DynamoMetadataStore(client: client, tables: tables)
         suite = MetadataStoreConformance(store: store)
     }

@@ -11,11 +11,22 @@ import XCTest
 /// can both succeed (checked with boto3: 6 threads, 40 items, 42 wins) — which DynamoDB
 /// never allows. Tests of concurrent claims need the serialized server to mean anything.
 final class MotoServer {
-    let child: ChildProcess
+    let child: ChildProcess?
     let port: Int
     var url: String { "http://127.0.0.1:\(port)" }
 
     init(environment: [String: String] = [:], serialized: Bool = false) throws {
+        // A server someone else started and serializes (Tests/EndToEnd/test_cloudformation.py
+        // runs the DynamoDB suites on tables made by moto's CloudFormation that way).
+        if let external = ProcessInfo.processInfo.environment["GALLERY_TEST_MOTO_URL"], !external.isEmpty,
+           environment.isEmpty {
+            guard let port = URLComponents(string: external)?.port else {
+                throw NSError(domain: "MotoServer", code: 3, userInfo: [NSLocalizedDescriptionKey: "GALLERY_TEST_MOTO_URL needs a port"])
+            }
+            self.child = nil
+            self.port = port
+            return
+        }
         if serialized {
             guard let python = executable("python3") else { throw XCTSkip("python3 is not installed") }
             let child = try ChildProcess(python, [try temporaryScript("moto_serialized.py", Self.serializedSource)],
@@ -72,7 +83,7 @@ final class MotoServer {
             connectTimeout: 2, timeout: 30))
     }
 
-    func stop() { child.stop() }
+    func stop() { child?.stop() }
 
     /// moto's own WSGI application behind one lock, on a port the OS picks.
     static let serializedSource = #"""

@@ -176,5 +176,12 @@ final class S3BlobStoreTests: MotoTestCase {
                       second.map(\.description).joined(separator: "\n"))
         XCTAssertTrue(second.contains { $0.resource == "ttl idem-sessions.ttl" && $0.state == .existed })
         XCTAssertTrue(second.contains { $0.resource == "index idem-jobs.claimable" && $0.state == .existed })
+        XCTAssertTrue(second.contains { $0.resource == "point-in-time recovery idem-images" && $0.state == .existed },
+                      "the tables' backups are on, and stay on")
+        // The bucket's backup: versioning, and a rule that ends replaced versions.
+        let versioning = try bucket.send("GetBucketVersioning", key: nil, method: "GET", query: [("versioning", "")])
+        XCTAssertTrue(String(decoding: versioning.body, as: UTF8.self).contains("<Status>Enabled</Status>"))
+        let lifecycle = try bucket.send("GetBucketLifecycleConfiguration", key: nil, method: "GET", query: [("lifecycle", "")])
+        XCTAssertTrue(String(decoding: lifecycle.body, as: UTF8.self).contains("<NoncurrentDays>30</NoncurrentDays>"))
     }
 }

@@ -7,6 +7,9 @@ import GalleryCurl
 /// moto and most S3-compatible stores want) or virtual-hosted (`bucket.host/key`, what AWS
 /// prefers); by default path-style exactly when the endpoint was configured.
 public final class S3Bucket: Sendable {
+    /// Days a deleted or overwritten object stays recoverable as a noncurrent version.
+    static let noncurrentDays = 30
+
     public let name: String
     public let pathStyle: Bool
     let client: AWSClient
@@ -196,13 +199,24 @@ public final class S3Bucket: Sendable {
             </PublicAccessBlockConfiguration>
             """)
         steps.append(AWSSetup.Step(resource: "bucket \(name) public access", state: .updated, detail: "blocked"))
+        // The bucket's backup: versioning keeps what a delete or an overwrite replaced, for
+        // `noncurrentDays`, then the lifecycle rule removes it (and the delete markers left).
+        _ = try sendXML("PutBucketVersioning", method: "PUT", query: [("versioning", "")], xml: """
+            <VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>
+            """)
+        steps.append(AWSSetup.Step(resource: "bucket \(name) versioning", state: .updated, detail: "enabled"))
         _ = try sendXML("PutBucketLifecycleConfiguration", method: "PUT", query: [("lifecycle", "")], xml: """
             <LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Rule>\
             <ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>\
             <AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>\
+            </Rule><Rule>\
+            <ID>expire-replaced-versions</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status>\
+            <Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>\
+            <NoncurrentVersionExpiration><NoncurrentDays>\(Self.noncurrentDays)</NoncurrentDays></NoncurrentVersionExpiration>\
             </Rule></LifecycleConfiguration>
             """)
-        steps.append(AWSSetup.Step(resource: "bucket \(name) lifecycle", state: .updated, detail: "abandoned multipart uploads expire after 1 day"))
+        steps.append(AWSSetup.Step(resource: "bucket \(name) lifecycle", state: .updated,
+                                   detail: "abandoned multipart uploads expire after 1 day, replaced versions after \(Self.noncurrentDays)"))
         return steps
     }
 }
