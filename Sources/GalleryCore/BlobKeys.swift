@@ -4,9 +4,10 @@
 /// - `originals/<xx>/<id>.<ext>`: the upload (`.fernet` for an encrypted one), spread over 256
 ///   folders by the id's last, random characters (its first ones are a timestamp and would put
 ///   years of uploads in one folder);
-/// - `thumbs/<id>-v<claim>.webp`, `previews/<id>-v<claim>.webp`, `stripped/<id>-v<claim>`: the
-///   derivatives one claim of the thumbnail job made (`DerivativeKeys`); images processed
-///   before claims named their keys have `thumbs/<id>.webp` and so on.
+/// - `thumbs/<id>-v<claim>.webp`, `thumbs/<id>-v<claim>-2x.webp` (twice the size, for HiDPI
+///   screens), `previews/<id>-v<claim>.webp`, `stripped/<id>-v<claim>`: the derivatives one
+///   claim of the thumbnail job made (`DerivativeKeys`); images processed before claims named
+///   their keys have `thumbs/<id>.webp` and so on.
 public enum BlobKeys {
     /// Every prefix under which an image's blobs live (the sweep walks these).
     public static let prefixes = ["originals/", "thumbs/", "previews/", "stripped/"]
@@ -74,6 +75,8 @@ public enum BlobKeys {
 /// sweep removes). The record names the winner's keys.
 public struct DerivativeKeys: Equatable, Sendable {
     public var thumbnail: String
+    /// The thumbnail at twice its size (`ImageDerivatives.thumbnail2x`).
+    public var thumbnail2x: String
     public var preview: String
     /// The original without its position (`OriginalForOthers.copy`).
     public var withoutPosition: String
@@ -82,11 +85,12 @@ public struct DerivativeKeys: Equatable, Sendable {
     public init(imageID: String, claim: Int? = nil) {
         let stem = claim.map { "\(imageID)-v\($0)" } ?? imageID
         thumbnail = "thumbs/\(stem).webp"
+        thumbnail2x = "thumbs/\(stem)-2x.webp"
         preview = "previews/\(stem).webp"
         withoutPosition = "stripped/\(stem)"
     }
 
-    public var all: [String] { [thumbnail, preview, withoutPosition] }
+    public var all: [String] { [thumbnail, thumbnail2x, preview, withoutPosition] }
 }
 
 extension ImageRecord {

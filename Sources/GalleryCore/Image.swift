@@ -94,6 +94,10 @@ public enum OriginalForOthers: Equatable, Sendable {
 public struct ImageDerivatives: Equatable, Sendable {
     public var thumbnail: Derivative
     public var preview: Derivative
+    /// The thumbnail at twice its size, for screens of two device pixels per CSS pixel
+    /// (`srcset`); nil for images processed before it existed, and when the photo is no larger
+    /// than the thumbnail (nothing sharper to show).
+    public var thumbnail2x: Derivative?
     /// A tiny image inlined in pages while the thumbnail loads (a data: URL), if made.
     public var placeholder: String?
     public var metadata: PhotoMetadata?
@@ -101,8 +105,10 @@ public struct ImageDerivatives: Equatable, Sendable {
     /// until `gallery thumbnails regenerate` runs over them.
     public var originalForOthers: OriginalForOthers?
     public init(thumbnail: Derivative, preview: Derivative, placeholder: String? = nil,
-                metadata: PhotoMetadata? = nil, originalForOthers: OriginalForOthers? = nil) {
+                metadata: PhotoMetadata? = nil, originalForOthers: OriginalForOthers? = nil,
+                thumbnail2x: Derivative? = nil) {
         self.thumbnail = thumbnail
+        self.thumbnail2x = thumbnail2x
         self.preview = preview
         self.placeholder = placeholder
         self.metadata = metadata
@@ -112,6 +118,7 @@ public struct ImageDerivatives: Equatable, Sendable {
     /// Every stored object of these derivatives (not the original).
     public var blobKeys: [String] {
         var keys = [thumbnail.key, preview.key]
+        if let thumbnail2x { keys.append(thumbnail2x.key) }
         if case .copy(let key, _)? = originalForOthers { keys.append(key) }
         return keys
     }

@@ -13,9 +13,10 @@ enum ImageRows {
         camera_make, camera_model, lens, exposure_time, f_number, iso, focal_length, taken_at, latitude, longitude, \
         failure_reason, created_at, \
         title, description, tags, encrypted, share_token, \
-        others_original, others_original_key, others_original_bytes
+        others_original, others_original_key, others_original_bytes, \
+        thumb2x_key, thumb2x_width, thumb2x_height, thumb2x_bytes
         """
-    static let placeholders = Array(repeating: "?", count: 42).joined(separator: ", ")
+    static let placeholders = Array(repeating: "?", count: 46).joined(separator: ", ")
 
     /// The values of `columns`, in order.
     static func arguments(_ image: ImageRecord) -> [SQLiteBindable?] {
@@ -32,7 +33,12 @@ enum ImageRows {
             m?.focalLength, m?.takenAt, m?.latitude, m?.longitude,
             image.failureReason, image.createdAt,
             image.title, image.description, image.tags.joined(separator: " "), image.encrypted, image.shareToken,
-        ] + othersOriginal(d?.originalForOthers)
+        ] + othersOriginal(d?.originalForOthers) + thumbnail2x(d?.thumbnail2x)
+    }
+
+    /// `thumb2x_key`, `thumb2x_width`, `thumb2x_height`, `thumb2x_bytes`.
+    static func thumbnail2x(_ d: Derivative?) -> [SQLiteBindable?] {
+        [d?.key, d?.width, d?.height, d?.byteSize]
     }
 
     /// `others_original`, `others_original_key`, `others_original_bytes`.
@@ -78,7 +84,10 @@ enum ImageRows {
                 thumbnail: Derivative(key: thumbKey, width: row.int(13), height: row.int(14), byteSize: row.int(15)),
                 preview: Derivative(key: previewKey, width: row.int(17), height: row.int(18), byteSize: row.int(19)),
                 placeholder: row.optionalString(20), metadata: metadata,
-                originalForOthers: try othersOriginal(row, at: 39))
+                originalForOthers: try othersOriginal(row, at: 39),
+                thumbnail2x: row.optionalString(42).map {
+                    Derivative(key: $0, width: row.int(43), height: row.int(44), byteSize: row.int(45))
+                })
         }
         return ImageRecord(
             id: row.string(0), ownerID: row.string(1), ownerUsername: row.string(2), status: status,

@@ -136,7 +136,8 @@ public final class SQLiteMetadataStore: MetadataStore {
                     placeholder = ?, has_photo_metadata = ?,
                     camera_make = ?, camera_model = ?, lens = ?, exposure_time = ?, f_number = ?,
                     iso = ?, focal_length = ?, taken_at = ?, latitude = ?, longitude = ?,
-                    others_original = ?, others_original_key = ?, others_original_bytes = ?
+                    others_original = ?, others_original_key = ?, others_original_bytes = ?,
+                    thumb2x_key = ?, thumb2x_width = ?, thumb2x_height = ?, thumb2x_bytes = ?
                 WHERE id = ?
                 """, [
                     d.thumbnail.key, d.thumbnail.width, d.thumbnail.height, d.thumbnail.byteSize,
@@ -144,7 +145,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     d.placeholder, m != nil,
                     m?.cameraMake, m?.cameraModel, m?.lens, m?.exposureTime, m?.fNumber,
                     m?.iso, m?.focalLength, m?.takenAt, m?.latitude, m?.longitude,
-                ] + ImageRows.othersOriginal(d.originalForOthers) + [id])
+                ] + ImageRows.othersOriginal(d.originalForOthers) + ImageRows.thumbnail2x(d.thumbnail2x) + [id])
             guard changed == 1 else { throw GalleryError.notFound }
             try ImageRows.reindex(db, imageID: id)
         }

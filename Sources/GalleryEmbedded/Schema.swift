@@ -176,6 +176,13 @@ enum Schema {
         """
         ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
         """,
+        // The 2x thumbnail (srcset); NULL for images processed before it, which keep their 1x.
+        """
+        ALTER TABLE images ADD COLUMN thumb2x_key    TEXT;
+        ALTER TABLE images ADD COLUMN thumb2x_width  INTEGER;
+        ALTER TABLE images ADD COLUMN thumb2x_height INTEGER;
+        ALTER TABLE images ADD COLUMN thumb2x_bytes  INTEGER;
+        """,
     ]
 
     /// Work a migration needs that SQL cannot do, run right after it in the same transaction

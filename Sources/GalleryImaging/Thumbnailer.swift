@@ -46,13 +46,18 @@ public struct EncodedImage: Equatable, Sendable {
 public struct ThumbnailSet: Equatable, Sendable {
     public var thumbnail: EncodedImage
     public var preview: EncodedImage
+    /// The thumbnail at twice its longest edge (at most the preview's), for HiDPI screens; nil
+    /// when the preview is no larger than the thumbnail.
+    public var thumbnail2x: EncodedImage?
     /// A `data:image/webp;base64,…` URL of a tiny version, small enough to inline in a page.
     public var placeholder: String?
     /// From EXIF; nil when the file has none of its fields.
     public var metadata: PhotoMetadata?
 
-    public init(thumbnail: EncodedImage, preview: EncodedImage, placeholder: String?, metadata: PhotoMetadata?) {
+    public init(thumbnail: EncodedImage, preview: EncodedImage, placeholder: String?, metadata: PhotoMetadata?,
+                thumbnail2x: EncodedImage? = nil) {
         self.thumbnail = thumbnail
+        self.thumbnail2x = thumbnail2x
         self.preview = preview
         self.placeholder = placeholder
         self.metadata = metadata
@@ -82,6 +87,9 @@ public enum Thumbnailer {
         profile?.convertToSRGB(upright)
 
         let thumbnail = try downscaled(upright, longestEdge: spec.thumbnailSize)
+        // From the preview, like the 1x: one decode serves every derivative.
+        let thumbnail2x = max(upright.width, upright.height) > max(thumbnail.width, thumbnail.height)
+            ? try downscaled(upright, longestEdge: 2 * spec.thumbnailSize) : nil
         var placeholder: String?
         if spec.placeholderSize > 0 {
             let tiny = try downscaled(thumbnail, longestEdge: spec.placeholderSize)
@@ -90,7 +98,8 @@ public enum Thumbnailer {
         }
         return ThumbnailSet(thumbnail: try encode(thumbnail, quality: spec.quality),
                             preview: try encode(upright, quality: spec.quality),
-                            placeholder: placeholder, metadata: exif.metadata)
+                            placeholder: placeholder, metadata: exif.metadata,
+                            thumbnail2x: try thumbnail2x.map { try encode($0, quality: spec.quality) })
     }
 
     /// The preview-size image, the file's EXIF and colour profile. For JPEG the decoder makes the preview

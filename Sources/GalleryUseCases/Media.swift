@@ -4,6 +4,8 @@ import GalleryCore
 /// The bytes of a photo an address can name.
 public enum MediaVariant: String, Sendable {
     case thumbnail = "thumb.webp"
+    /// Twice the thumbnail's size, for `srcset` (photos processed before it have none).
+    case thumbnail2x = "thumb-2x.webp"
     case preview = "preview.webp"
     case original
 }
@@ -30,9 +32,15 @@ public struct Media: Sendable {
         let key: String, contentType: String
         var downloadName: String?
         switch variant {
-        case .thumbnail, .preview:
+        case .thumbnail, .thumbnail2x, .preview:
             guard image.status == .ready, let d = image.derivatives else { throw GalleryError.notFound }
-            key = variant == .thumbnail ? d.thumbnail.key : d.preview.key
+            switch variant {
+            case .thumbnail: key = d.thumbnail.key
+            case .thumbnail2x:
+                guard let large = d.thumbnail2x else { throw GalleryError.notFound }
+                key = large.key
+            default: key = d.preview.key
+            }
             contentType = "image/webp"
         case .original where image.encrypted:
             // The Fernet token as stored: text the owner opens with their key.

@@ -69,6 +69,12 @@ public final class GalleryApp: Sendable {
     /// One place decides what each failure looks like to the user.
     func errorResponse(_ error: Error, context c: Context) -> Response {
         if let redirect = error as? Redirect { return .redirect(redirect.location) }
+        let (status, title, message) = Self.describe(error, context: c, logger: logger)
+        return c.page("error", status: status, title: title, ["status": status, "message": message])
+    }
+
+    /// The status, title and words of a failure: the same for a page and for a JSON answer.
+    static func describe(_ error: Error, context c: Context, logger: Logger) -> (status: Int, title: String, message: String) {
         let (status, title, message): (Int, String, String)
         switch error {
         case let e as PageError:
@@ -111,7 +117,7 @@ public final class GalleryApp: Sendable {
             logger.error("unexpected error on \(c.request.method) \(c.request.path): \(error)")
             (status, title, message) = (500, "Something went wrong", "The error was logged. Try again.")
         }
-        return c.page("error", status: status, title: title, ["status": status, "message": message])
+        return (status, title, message)
     }
 }
 

@@ -138,6 +138,17 @@ final class Context {
         if let user {
             context["user"] = ["username": user.username, "displayName": user.displayName]
         }
+        if let newest = newestPage { context["newest"] = newest }
         return .html(kit.templates.render(template, context), status: status)
+    }
+}
+
+extension Context {
+    /// On a later page of a cursor list, this page's address without its cursor: the "newest"
+    /// link (cursors only go forward; the script scrolls on, people and crawlers follow links).
+    var newestPage: String? {
+        guard request.query.first("cursor") != nil else { return nil }
+        let rest = request.queryString.split(separator: "&").filter { !$0.hasPrefix("cursor=") }
+        return rest.isEmpty ? request.path : request.path + "?" + rest.joined(separator: "&")
     }
 }

@@ -14,7 +14,7 @@ struct Routes {
 
     func table() -> Router {
         let accounts = AccountPages(accounts: useCases.accounts)
-        let profile = ProfilePages(accounts: useCases.accounts)
+        let profile = ProfilePages(accounts: useCases.accounts, access: useCases.access)
         let uploads = UploadPages(uploads: useCases.uploads, config: config)
         let photos = PhotoPages(app: useCases, config: config)
         let media = MediaPages(access: useCases.access, media: useCases.media)
@@ -39,6 +39,10 @@ struct Routes {
         r.add("GET", "/upload") { c, _ in try uploads.uploadPage(c) }
         r.add("POST", "/upload") { c, _ in try uploads.upload(c) }
         r.add("GET", "/gallery") { c, _ in try photos.galleryPage(c) }
+        // For static/gallery.js (ScriptEndpoints.swift); the forms stay the fallback.
+        let script = ScriptEndpoints(uploads: uploads, app: useCases, logger: logger)
+        r.add("POST", "/api/upload") { c, _ in script.uploadOne(c) }
+        r.add("GET", "/api/status") { c, _ in script.imageStatus(c) }
         r.add("POST", "/gallery/bulk") { c, _ in try photos.galleryBulk(c) }
         r.add("GET", "/images/:id") { c, p in try photos.imagePage(c, id: p.id) }
         r.add("POST", "/images/:id/edit") { c, p in try photos.editImage(c, id: p.id) }

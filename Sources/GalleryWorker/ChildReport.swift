@@ -6,6 +6,7 @@ import GalleryCore
 /// the parent, never read from the child's report.
 enum ChildFiles {
     static let thumbnail = "thumbnail.webp"
+    static let thumbnail2x = "thumbnail-2x.webp"
     static let preview = "preview.webp"
     /// The original without its position, when `ChildResult.othersOriginal` is `.copy`.
     static let withoutPosition = "without-position"
@@ -26,6 +27,8 @@ struct ChildResult: Codable, Equatable {
     }
     var thumbnail: Size
     var preview: Size
+    /// Written as `ChildFiles.thumbnail2x` when present.
+    var thumbnail2x: Size?
     var placeholder: String?
     var metadata: ChildMetadata?
     var othersOriginal: OthersOriginal

@@ -17,6 +17,8 @@ struct IsolatedThumbnailer {
     struct Made {
         var thumbnail: URL
         var preview: URL
+        /// When the result has a `thumbnail2x`.
+        var thumbnail2x: URL?
         var result: ChildResult
         /// The original without its position, when the result says `.copy`.
         var withoutPosition: URL?
@@ -97,9 +99,11 @@ struct IsolatedThumbnailer {
         guard let result = read(ChildResult.self, directory.appendingPathComponent(ChildFiles.result)) else {
             return .failed(reason: FailureReasons.crashed, detail: "decoder exited 0 without a readable result")
         }
-        let bounds = [(result.thumbnail, settings.thumbnailSize), (result.preview, settings.previewSize)]
+        let large = result.thumbnail2x.map { _ in directory.appendingPathComponent(ChildFiles.thumbnail2x) }
+        var bounds = [(result.thumbnail, settings.thumbnailSize), (result.preview, settings.previewSize)]
+        if let size = result.thumbnail2x { bounds.append((size, 2 * settings.thumbnailSize)) }
         guard bounds.allSatisfy({ (1...$1).contains($0.width) && (1...$1).contains($0.height) }),
-              isWebP(thumbnail), isWebP(preview),
+              isWebP(thumbnail), isWebP(preview), large.map(isWebP) ?? true,
               (result.placeholder ?? "data:image/").hasPrefix("data:image/"),
               (result.placeholder?.utf8.count ?? 0) <= 16_384 else {
             return .failed(reason: FailureReasons.crashed, detail: "decoder's output failed validation")
@@ -114,7 +118,8 @@ struct IsolatedThumbnailer {
             }
             withoutPosition = copy
         }
-        return .made(Made(thumbnail: thumbnail, preview: preview, result: result, withoutPosition: withoutPosition))
+        return .made(Made(thumbnail: thumbnail, preview: preview, thumbnail2x: large, result: result,
+                          withoutPosition: withoutPosition))
     }
 
     private func fileSize(_ file: URL) -> Int? {

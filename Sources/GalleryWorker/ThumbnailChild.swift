@@ -75,9 +75,11 @@ public enum ThumbnailChild {
         }
         try write(set.thumbnail.data, ChildFiles.thumbnail, in: request)
         try write(set.preview.data, ChildFiles.preview, in: request)
+        if let large = set.thumbnail2x { try write(large.data, ChildFiles.thumbnail2x, in: request) }
         return ChildResult(
             thumbnail: .init(width: set.thumbnail.width, height: set.thumbnail.height),
             preview: .init(width: set.preview.width, height: set.preview.height),
+            thumbnail2x: set.thumbnail2x.map { .init(width: $0.width, height: $0.height) },
             placeholder: set.placeholder,
             metadata: set.metadata.map(ChildMetadata.init),
             othersOriginal: try writeWithoutPosition(request))

@@ -65,6 +65,12 @@ extension Worker {
 
         try blobs.put(key: keys.thumbnail, file: made.thumbnail, contentType: ImageFormat.webp.mimeType)
         try blobs.put(key: keys.preview, file: made.preview, contentType: ImageFormat.webp.mimeType)
+        var thumbnail2x: Derivative?
+        if let file = made.thumbnail2x, let size = made.result.thumbnail2x {
+            try blobs.put(key: keys.thumbnail2x, file: file, contentType: ImageFormat.webp.mimeType)
+            thumbnail2x = Derivative(key: keys.thumbnail2x, width: size.width, height: size.height,
+                                     byteSize: try self.size(of: file))
+        }
         let othersOriginal: OriginalForOthers
         switch made.result.othersOriginal {
         case .original: othersOriginal = .original
@@ -81,7 +87,8 @@ extension Worker {
                                 height: made.result.preview.height, byteSize: try size(of: made.preview)),
             placeholder: made.result.placeholder,
             metadata: made.result.metadata?.value,
-            originalForOthers: othersOriginal)
+            originalForOthers: othersOriginal,
+            thumbnail2x: thumbnail2x)
         CrashPoint.derivativesStored.reached()
         var gone = false
         var replaced: [String] = []

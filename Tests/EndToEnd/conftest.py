@@ -165,7 +165,7 @@ class Stack:
                     continue
                 keys = {item["originalKey"]["S"]}
                 derivatives = item.get("derivatives", {}).get("M", {})
-                for name in ("thumbnail", "preview"):
+                for name in ("thumbnail", "thumbnail2x", "preview"):
                     if name in derivatives:
                         keys.add(derivatives[name]["M"]["key"]["S"])
                 others = derivatives.get("originalForOthers", {}).get("M", {})
@@ -175,7 +175,8 @@ class Stack:
             return out
         db = sqlite3.connect(self.data / "gallery.sqlite3")
         return {row[0]: (row[1], {k for k in row[2:] if k})
-                for row in db.execute("select id, status, original_key, thumb_key, preview_key, others_original_key from images")}
+                for row in db.execute("select id, status, original_key, thumb_key, thumb2x_key, preview_key, others_original_key"
+                                      " from images")}
 
     def live_jobs(self):
         if self.moto:

@@ -16,8 +16,8 @@ GHOST = "0190a1b2c3d4" + "e5f6a7b8c9d0e1f2" + "a3b4"  # an image id no record ha
 
 
 def orphans_of(ghost):
-    return {f"originals/{ghost[:2]}/{ghost}.jpg", f"thumbs/{ghost}.webp", f"previews/{ghost}.webp",
-            f"stripped/{ghost}"}
+    return {f"originals/{ghost[:2]}/{ghost}.jpg", f"thumbs/{ghost}.webp", f"thumbs/{ghost}-2x.webp",
+            f"previews/{ghost}.webp", f"stripped/{ghost}"}
 
 
 def sweep(stack, *args):
@@ -31,9 +31,10 @@ def test_sweep_deletes_orphans_and_nothing_else(stack):
     assert upload(b, PHOTOS).status_code == 303
     ids = wait_ready(b, len(PHOTOS))
     real = stack.blob_keys()
-    # Original, thumbnail and preview each; the falcon's EXIF has a GPS block, so also the
-    # copy others download without it.
-    assert len(real) == 3 * len(PHOTOS) + 1, real
+    # Original, thumbnail, 2x thumbnail and preview each; the falcon's EXIF has a GPS block, so
+    # also the copy others download without it.
+    assert len(real) == 4 * len(PHOTOS) + 1, real
+    assert sum(key.endswith("-2x.webp") for key in real) == len(PHOTOS), real
     assert sum(key.startswith("stripped/") for key in real) == 1, real
 
     orphans = orphans_of(GHOST)
@@ -50,13 +51,13 @@ def test_sweep_deletes_orphans_and_nothing_else(stack):
     r = sweep(stack, "--older-than", "0", "--dry-run")
     assert sorted(line.split()[2] for line in r.stdout.splitlines()) == sorted(orphans), r.stdout
     assert all(line.startswith("would delete ") for line in r.stdout.splitlines())
-    assert "4 orphaned blob(s) would be deleted (dry run)" in r.stderr
+    assert "5 orphaned blob(s) would be deleted (dry run)" in r.stderr
     assert f"kept {stranger}" in r.stderr
     assert stack.blob_keys() == real | orphans | {stranger}, "a dry run deletes nothing"
 
     r = sweep(stack, "--older-than", "0")
     assert sorted(line.split()[1] for line in r.stdout.splitlines()) == sorted(orphans), r.stdout
-    assert "4 orphaned blob(s) deleted" in r.stderr, r.stderr
+    assert "5 orphaned blob(s) deleted" in r.stderr, r.stderr
     assert stack.blob_keys() == real | {stranger}
 
     # The real images are whole: their pages, thumbnails and originals still load.

@@ -173,6 +173,14 @@ struct MetadataStoreConformance {
             #expect((try store.image(id: "img1")?.derivatives) == d)
             #expect((try store.images(ownerID: "u1", cursor: nil, limit: 5).items.first?.derivatives) == d)
         }
+        // The 2x thumbnail, and its absence (images processed before it existed).
+        var sharp = derivatives
+        sharp.thumbnail2x = Derivative(key: "thumbs/img1-2x.webp", width: 640, height: 480, byteSize: 40_000)
+        try store.markImageReady(id: "img1", derivatives: sharp)
+        XCTAssertEqual(try store.image(id: "img1")?.derivatives, sharp)
+        XCTAssertEqual(sharp.blobKeys.filter { $0.hasPrefix("thumbs/") }.count, 2)
+        try store.markImageReady(id: "img1", derivatives: derivatives)
+        XCTAssertNil(try store.image(id: "img1")?.derivatives?.thumbnail2x)
     }
 
     @Test(arguments: MetadataBackend.allCases)

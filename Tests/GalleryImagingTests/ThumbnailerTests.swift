@@ -26,8 +26,15 @@ final class ThumbnailerTests: XCTestCase {
             XCTAssertEqual(set.preview.height, preview.1, path)
             XCTAssertEqual(set.thumbnail.width, thumbnail.0, path)
             XCTAssertEqual(set.thumbnail.height, thumbnail.1, path)
+            // The 2x thumbnail for HiDPI screens: twice the edge, the same shape.
+            let large = try XCTUnwrap(set.thumbnail2x, path)
+            XCTAssertTrue(isWebP(large.data), path)
+            XCTAssertEqual(max(large.width, large.height), 640, path)
+            XCTAssertEqual(Double(large.width) / Double(large.height),
+                           Double(thumbnail.0) / Double(thumbnail.1), accuracy: 0.01, path)
             _ = try pixels(of: set.preview)  // decodes, at the size it claims
             _ = try pixels(of: set.thumbnail)
+            _ = try pixels(of: large)
             let placeholder = try XCTUnwrap(set.placeholder)
             XCTAssertTrue(placeholder.hasPrefix("data:image/webp;base64,"))
             XCTAssertLessThan(placeholder.utf8.count, 1024, "small enough to inline 24 per page")
@@ -63,6 +70,7 @@ final class ThumbnailerTests: XCTestCase {
         // Smaller than even the thumbnail: every size is the original's.
         let tiny = try Thumbnailer.make(file: photo("photos/metadata/dates/gps-datetime.jpg"), spec: spec, maxPixels: 50_000_000)
         XCTAssertEqual([tiny.preview.width, tiny.preview.height, tiny.thumbnail.width, tiny.thumbnail.height], [100, 100, 100, 100])
+        XCTAssertNil(tiny.thumbnail2x, "nothing sharper to show than the thumbnail itself")
     }
 
     func testOtherFormats() throws {

@@ -48,9 +48,12 @@ final class PipelineTests: XCTestCase {
             let keys = try XCTUnwrap(claimKeys(of: image), "keys carry the claim")
             XCTAssertEqual(derivatives.thumbnail.key, keys.thumbnail)
             XCTAssertEqual(derivatives.preview.key, keys.preview)
-            // Longest edge 320 and 1280, never upscaled.
+            // Longest edge 320, 640 (the 2x thumbnail) and 1280, never upscaled.
             let longest = max(uploaded.width, uploaded.height)
-            for (derivative, edge) in [(derivatives.thumbnail, min(320, longest)), (derivatives.preview, min(1280, longest))] {
+            let large = try XCTUnwrap(derivatives.thumbnail2x)
+            XCTAssertEqual(large.key, keys.thumbnail2x)
+            for (derivative, edge) in [(derivatives.thumbnail, min(320, longest)), (large, min(640, longest)),
+                                       (derivatives.preview, min(1280, longest))] {
                 let file = site.root.appendingPathComponent("blobs/\(derivative.key)")
                 let header = try ImageHeader.read(file: file)
                 XCTAssertEqual(header.format, .webp)

@@ -88,6 +88,7 @@ enum ImageItem {
 
     static func encode(_ d: ImageDerivatives) -> AttributeValue {
         var map: DynamoItem = ["thumbnail": encode(d.thumbnail), "preview": encode(d.preview)]
+        if let t = d.thumbnail2x { map["thumbnail2x"] = encode(t) }
         if let placeholder = d.placeholder { map["placeholder"] = .s(placeholder) }
         if let m = d.metadata {
             // Present-but-empty EXIF stays distinguishable from no EXIF: an empty map.
@@ -139,7 +140,8 @@ enum ImageItem {
         }
         return ImageDerivatives(thumbnail: try derivative("thumbnail"), preview: try derivative("preview"),
                                 placeholder: map["placeholder"]?.string, metadata: metadata,
-                                originalForOthers: forOthers)
+                                originalForOthers: forOthers,
+                                thumbnail2x: map["thumbnail2x"] == nil ? nil : try derivative("thumbnail2x"))
     }
 
     private static func encode(_ d: Derivative) -> AttributeValue {

@@ -12,7 +12,7 @@ struct AlbumPages {
         let user = try c.requireUser()
         let page = try app.listings.albums(of: user, cursor: c.request.query.first("cursor"), limit: config.pageSize)
         return c.page("albums", title: "Your albums", [
-            "albums": page.items.map { PageParts.albumView($0, link: "/albums/\($0.id)") },
+            "albums": try page.items.map { try PageParts.albumView($0, link: "/albums/\($0.id)", listings: app.listings, viewer: c.user) },
             "empty": page.items.isEmpty,
             "next": page.next.map { "/albums?cursor=" + PageParts.queryEscape($0) } as Any,
             "visibilityOptions": PageParts.visibilityOptions(user.defaultVisibility),

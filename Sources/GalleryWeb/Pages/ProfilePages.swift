@@ -6,6 +6,17 @@ import GalleryUseCases
 /// The profile (the owner's view), password change and account removal.
 struct ProfilePages {
     let accounts: Accounts
+    let access: Access
+
+    /// Whether the avatar's thumbnail exists (until then the page shows a note the script updates).
+    private func avatarReady(_ user: Profile) throws -> Bool {
+        guard let id = user.avatarImageID else { return false }
+        do {
+            return try access.ownImage(id: id, owner: user).status == .ready
+        } catch GalleryError.notFound {
+            return false
+        }
+    }
 
     func profilePage(_ c: Context) throws -> Response {
         let user = try c.requireUser()
@@ -14,7 +25,9 @@ struct ProfilePages {
             "profile": [
                 "username": user.username, "email": user.email, "displayName": user.displayName,
                 "bio": user.bio, "address": user.address, "phone": user.phone,
-                "avatar": user.avatarImageID != nil,
+                // The picture once its thumbnail exists; until then a note the script updates.
+                "avatarID": user.avatarImageID as Any,
+                "avatarReady": try avatarReady(user),
                 "sharePosition": user.sharePosition, "stripPositionForOthers": user.stripPositionForOthers,
                 "created": Formatting.timestamp(user.createdAt),
             ],

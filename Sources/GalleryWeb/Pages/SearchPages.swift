@@ -64,11 +64,12 @@ struct SearchPages {
         return c.page("person", title: profile.displayName, [
             "person": [
                 "username": profile.username, "displayName": profile.displayName, "bio": profile.bio,
-                "avatar": profile.avatarImageID != nil, "since": Formatting.timestamp(profile.createdAt),
+                "avatar": profile.avatarImageID as Any,  // in the URL: a new picture is a new address (cached immutable)
+                "since": Formatting.timestamp(profile.createdAt),
             ],
             "images": photos.items.map(ImageView.tile),
             "empty": photos.items.isEmpty,
-            "albums": albums.map { PageParts.albumView($0, link: "/albums/\($0.id)") },
+            "albums": try albums.map { try PageParts.albumView($0, link: "/albums/\($0.id)", listings: app.listings, viewer: c.user) },
             "next": photos.next.map { "/u/\(profile.username)?cursor=" + PageParts.queryEscape($0) } as Any,
         ])
     }

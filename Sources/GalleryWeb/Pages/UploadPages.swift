@@ -67,8 +67,11 @@ struct UploadPages {
     }
 
     /// Streams the body into temporary files, checks the CSRF token and every file, and runs
-    /// `body` with the photos; the temporary files are gone when it returns.
-    private func receive(_ c: Context, body: (FormFields, [CheckedPhoto]) throws -> Response) throws -> Response {
+    /// `body` with the photos; the temporary files are gone when it returns. Refused files are
+    /// answered by `rejected` (the upload page again, unless the caller answers otherwise).
+    func receive(_ c: Context, rejected: (([String], Int) throws -> Response)? = nil,
+                 body: (FormFields, [CheckedPhoto]) throws -> Response) throws -> Response {
+        let rejected = rejected ?? { problems, status in try uploadPage(c, errors: problems, status: status) }
         if let length = c.request.contentLength, length > config.maxRequestBytes {
             throw ParseError.tooLarge("An upload may be at most \(config.maxRequestBytes / (1024 * 1024)) MB in all.")
         }
@@ -86,7 +89,7 @@ struct UploadPages {
         c.upload = UploadTally(received: parsed.files.map(\.byteSize))
         try c.checkCSRF(parsed.fields)
         guard !parsed.files.isEmpty else {
-            return try uploadPage(c, errors: ["Choose at least one photo."], status: 400)
+            return try rejected(["Choose at least one photo."], 400)
         }
         var photos: [CheckedPhoto] = []
         var problems: [String] = []
@@ -99,7 +102,7 @@ struct UploadPages {
             }
         }
         guard problems.isEmpty else {
-            return try uploadPage(c, errors: problems, status: 422)
+            return try rejected(problems, 422)
         }
         return try body(parsed.fields, photos)
     }

@@ -45,6 +45,11 @@ enum Formatting {
         out.append(90)  // Z
     }
 
+    /// "1 photo", "2 photos", "0 photos" (the words of this site take an s).
+    static func count(_ n: Int, _ word: String) -> String {
+        "\(n) \(word)\(n == 1 ? "" : "s")"
+    }
+
     fileprivate static func two(_ value: Int, _ out: inout [UInt8]) {
         out.append(48 + UInt8(value / 10))
         out.append(48 + UInt8(value % 10))

@@ -21,7 +21,8 @@ enum ImageView {
              name: image.title.isEmpty ? image.originalFilename : image.title, status: image.status,
              encrypted: image.encrypted, createdAt: image.createdAt,
              thumbnail: image.derivatives.map { ($0.thumbnail.width, $0.thumbnail.height) },
-             placeholder: image.derivatives?.placeholder.flatMap(SafeDataURL.init))
+             placeholder: image.derivatives?.placeholder.flatMap(SafeDataURL.init),
+             takenAt: image.derivatives?.metadata?.takenAt, hasThumbnail2x: image.derivatives?.thumbnail2x != nil)
     }
 
     /// `owner`: the image owner's profile (their position choices).
@@ -104,8 +105,17 @@ enum PageParts {
         [
             "id": album.id, "link": link, "title": album.title, "description": album.description,
             "owner": album.ownerUsername, "count": album.imageCount, "visibility": album.visibility.rawValue,
+            "photoCount": Formatting.count(album.imageCount, "photo"),
             "cover": album.coverImageID as Any, "updated": Formatting.timestamp(album.updatedAt),
         ]
+    }
+
+    /// `albumView` with the cover this viewer sees (`Listings.cover`: the chosen one, or the
+    /// newest photo they may see).
+    static func albumView(_ album: Album, link: String, listings: Listings, viewer: Profile?) throws -> [String: Any] {
+        var view = albumView(album, link: link)
+        view["cover"] = try listings.cover(of: album, viewer: viewer) as Any
+        return view
     }
 
     static func queryEscape(_ value: String) -> String {

@@ -23,6 +23,10 @@ public struct Tile {
     var placeholder: SafeDataURL?
     /// With a checkbox for the gallery's bulk form (only the markup has it).
     var selectable = false
+    /// When the photo was taken (EXIF), if known: the grid's day headings use it, else `createdAt`.
+    var takenAt: Date? = nil
+    /// A 2x thumbnail exists (`srcset`); images processed before it have the 1x only.
+    var hasThumbnail2x = false
 
     var ready: Bool { status == .ready && !encrypted }
     var processing: Bool { status == .processing }
@@ -30,7 +34,7 @@ public struct Tile {
 
     /// The names templates know a tile's values by (the image page builds on them).
     static let names = ["id", "link", "media", "owner", "name", "ready", "processing", "failed", "encrypted",
-                        "created", "createdISO", "thumbWidth", "thumbHeight", "placeholder"]
+                        "created", "createdISO", "dayISO", "thumbWidth", "thumbHeight", "has2x", "placeholder"]
 
     var fields: [String: Any] {
         var fields: [String: Any] = [:]
@@ -47,6 +51,18 @@ public struct Tile {
         if processing { out.markup(" processing") }
         if failed { out.markup(" failed") }
         if encrypted { out.markup(" locked") }
+        // For the script: which image (status polling), its shape (the justified grid can be
+        // laid out before any thumbnail arrives) and its day (the day headings).
+        out.markup("\" data-id=\"")
+        out.text(id)
+        if let thumbnail {
+            out.markup("\" data-w=\"")
+            out.number(thumbnail.width)
+            out.markup("\" data-h=\"")
+            out.number(thumbnail.height)
+        }
+        out.markup("\" data-day=\"")
+        out.time(takenAt ?? createdAt, machine: true)
         out.markup("\">\n    <a class=\"thumb\" href=\"")
         out.text(link)
         out.markup("\" title=\"")
@@ -60,7 +76,15 @@ public struct Tile {
             }
             out.markup("<img class=\"real\" src=\"")
             out.text(media)
-            out.markup("/thumb.webp\" width=\"")
+            out.markup("/thumb.webp\" ")
+            if hasThumbnail2x {
+                out.markup("srcset=\"")
+                out.text(media)
+                out.markup("/thumb.webp 1x, ")
+                out.text(media)
+                out.markup("/thumb-2x.webp 2x\" ")
+            }
+            out.markup("width=\"")
             if let thumbnail { out.number(thumbnail.width) }
             out.markup("\" height=\"")
             if let thumbnail { out.number(thumbnail.height) }
@@ -97,6 +121,13 @@ public struct Tile {
         out.markup("</time></span>\n  </li>\n")
     }
 
+    /// One tile's markup (the JSON endpoints send it, so the script never builds tiles itself).
+    var html: String {
+        var out = HTMLWriter(capacity: Self.typicalSize + (placeholder?.value.utf8.count ?? 0))
+        write(to: &out)
+        return out.html
+    }
+
     /// Room for a tile's markup without its placeholder.
     static let typicalSize = 1100
 }
@@ -127,8 +158,10 @@ extension Tile: MustacheParent {
         case "encrypted": return encrypted
         case "created": return Formatting.timestamp(createdAt)
         case "createdISO": return Formatting.machineTime(createdAt)
+        case "dayISO": return Formatting.machineTime(takenAt ?? createdAt)
         case "thumbWidth": return thumbnail?.width
         case "thumbHeight": return thumbnail?.height
+        case "has2x": return hasThumbnail2x
         case "placeholder": return placeholder?.value
         default: return nil
         }

@@ -12,14 +12,14 @@ import Glibc
 /// The tile grid rendered in Swift (`Tile.write`) against the Mustache partial it replaced, the
 /// hand-made UTC formatting against `gmtime_r`, and the placeholder check.
 final class TileTests: XCTestCase {
-    /// `templates/tiles.mustache` before the grid was rendered in Swift: tiles as dictionaries,
-    /// `selectable` from the page.
+    /// `templates/tiles.mustache` before the grid was rendered in Swift (plus the data
+    /// attributes the script reads since): tiles as dictionaries, `selectable` from the page.
     static let previousTemplate = """
         <ul class="grid">
         {{#images}}
-          <li class="tile{{#processing}} processing{{/processing}}{{#failed}} failed{{/failed}}{{#encrypted}} locked{{/encrypted}}">
+          <li class="tile{{#processing}} processing{{/processing}}{{#failed}} failed{{/failed}}{{#encrypted}} locked{{/encrypted}}" data-id="{{id}}{{#thumbWidth}}" data-w="{{thumbWidth}}" data-h="{{thumbHeight}}{{/thumbWidth}}" data-day="{{dayISO}}">
             <a class="thumb" href="{{link}}" title="{{name}}">
-              {{#ready}}{{#placeholder}}<img class="ph" src="{{{placeholder}}}" alt="" aria-hidden="true">{{/placeholder}}<img class="real" src="{{media}}/thumb.webp" width="{{thumbWidth}}" height="{{thumbHeight}}" alt="{{name}}" loading="lazy">{{/ready}}
+              {{#ready}}{{#placeholder}}<img class="ph" src="{{{placeholder}}}" alt="" aria-hidden="true">{{/placeholder}}<img class="real" src="{{media}}/thumb.webp" {{#has2x}}srcset="{{media}}/thumb.webp 1x, {{media}}/thumb-2x.webp 2x" {{/has2x}}width="{{thumbWidth}}" height="{{thumbHeight}}" alt="{{name}}" loading="lazy">{{/ready}}
               {{#processing}}<span class="state">Processing…</span>{{/processing}}
               {{#failed}}<span class="state">Could not process</span>{{/failed}}
               {{#encrypted}}<span class="state lock" aria-label="Encrypted">🔒 Encrypted</span>{{/encrypted}}
@@ -52,6 +52,8 @@ final class TileTests: XCTestCase {
         unsafe.placeholder = "data:image/webp;base64,AAAA\"><script>alert(1)</script>"
         var none = ready
         none.placeholder = nil
+        var sharp = ready
+        sharp.thumbnail2x = Derivative(key: "thumbs/a-2x.webp", width: 640, height: 426, byteSize: 1)
         return [
             (image(1, title: "<script>alert('x')</script> & \"friends\""), nil),
             (image(2, filename: "My Holiday <1>.jpg", owner: "o'brien&<b>"), nil),
@@ -61,6 +63,7 @@ final class TileTests: XCTestCase {
             (image(6, status: .failed, filename: "broken\".png"), nil),
             (image(7, status: .ready, derivatives: nil, encrypted: true), nil),
             (image(8, derivatives: nil), nil),
+            (image(10, title: "Sharp", derivatives: sharp), nil),
             (image(9, title: "Shared"), ImageView.Address(page: "/a/tok\"en/images/9", media: "/a/tok<en>/images/9")),
         ]
     }
@@ -102,7 +105,8 @@ final class TileTests: XCTestCase {
         XCTAssertFalse(html.contains("<b>"))
         XCTAssertFalse(html.contains("AAAA\""))
         // Only the checked placeholders are inlined.
-        XCTAssertEqual(html.components(separatedBy: "src=\"\(Self.placeholder)\"").count - 1, 3)
+        XCTAssertEqual(html.components(separatedBy: "src=\"\(Self.placeholder)\"").count - 1, 4)
+        XCTAssertEqual(html.components(separatedBy: "/thumb-2x.webp 2x\"").count - 1, 1, "srcset only where a 2x exists")
     }
 
     func testSafeDataURL() {
