@@ -310,8 +310,9 @@ class Simulation:
         latencies = [row for row in db.execute(
             "select (j.updated_at - j.created_at), j.updated_at from jobs j where j.status = 'done'")]
         first_created = db.execute("select min(created_at) from jobs").fetchone()[0]
-        missing = [row[0] for row in db.execute("select id from images where status = 'ready'")
-                   if not (self.stack.data / "blobs" / "thumbs" / f"{row[0]}.webp").is_file()]
+        # The thumbnail the record names (its key carries the claim that made it).
+        missing = [row[0] for row in db.execute("select id, thumb_key from images where status = 'ready'")
+                   if not row[1] or not (self.stack.data / "blobs" / row[1]).is_file()]
         db.close()
         calls = self.moto.lifecycle_calls()
         codes = self.stack.stop()
