@@ -37,13 +37,16 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CArgon2", pkgConfig: "libargon2", apt: "libargon2-dev"),
+        // Password quality (cracklib's dictionary and pwquality's checks) for AccountRules.
+        systemLibrary("CPasswordQuality", pkgConfig: "pwquality", apt: "libpwquality-dev"),
         systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
         // libcurl's curl_easy_setopt is variadic, which Swift cannot call: a tiny C shim.
         .target(name: "CCurl", path: "Sources/CLibraries/CCurl",
                 linkerSettings: [.linkedLibrary("curl")]),
 
-        // Domain values, the storage seams, configuration, errors.
-        .target(name: "GalleryCore"),
+        // Domain values, the storage seams, configuration, errors, the rules (the password
+        // rule with libpwquality, its one importer).
+        .target(name: "GalleryCore", dependencies: ["CPasswordQuality"]),
         // Hashes, HMAC, randomness, AES (OpenSSL).
         .target(name: "GalleryCrypto", dependencies: ["COpenSSL"]),
         // Argon2id password hashing (libargon2).

@@ -37,11 +37,29 @@ public enum AccountRules {
         return email
     }
 
-    public static func checkPassword(_ password: String) throws {
-        guard (10...256).contains(password.count) else {
-            throw GalleryError.invalid("A password has 10 to 256 characters.")
+    /// NIST SP 800-63B (5.1.1.2): at least 10 characters (at most 256, so hashing stays
+    /// cheap), any characters, no composition rules; refused when it is a common or
+    /// dictionary password, repetitive or sequential, or the username or email address (or
+    /// made of them). The dictionary check is cracklib's (Debian's `cracklib-runtime` list),
+    /// through libpwquality (`PasswordQuality`).
+    public static func checkPassword(_ password: String, username: String, email: String) throws {
+        guard password.count >= minPasswordLength else {
+            throw GalleryError.invalid("A password needs at least \(minPasswordLength) characters. A few words make a good one.")
+        }
+        guard password.count <= 256 else { throw GalleryError.invalid("A password has at most 256 characters.") }
+        let lowered = password.lowercased()
+        let local = email.split(separator: "@").first.map { $0.lowercased() } ?? ""
+        for name in [username.lowercased(), email.lowercased(), local] where name.count >= 3 {
+            if lowered.contains(name) {
+                throw GalleryError.invalid("A password must not contain your username or email address.")
+            }
+        }
+        if let problem = PasswordQuality.problem(password, username: username) {
+            throw GalleryError.invalid("That password is too easy to guess: \(problem). Choose another; a few unrelated words work well.")
         }
     }
+
+    public static let minPasswordLength = 10
 
     /// "a***@example.com": enough for the person to recognise, little for anyone else.
     public static func masked(_ email: String) -> String {

@@ -16,7 +16,8 @@ public enum CGIParameters {
         if let length = params["CONTENT_LENGTH"] { headers["content-length"] = length }
         return Request(method: params["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
                        queryString: params["QUERY_STRING"] ?? "", headers: headers,
-                       isHTTPS: (params["HTTPS"] ?? "").lowercased() == "on", body: body)
+                       isHTTPS: (params["HTTPS"] ?? "").lowercased() == "on",
+                       remoteAddress: params["REMOTE_ADDR"] ?? "", body: body)
     }
 
     /// `USER_AGENT` → `user-agent`.
