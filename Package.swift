@@ -106,7 +106,7 @@ let package = Package(
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
         .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
-        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection"]),
+        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryConformance"]),
         .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded"]),
         .testTarget(name: "GalleryWorkerTests",
                     dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),

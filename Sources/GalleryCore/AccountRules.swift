@@ -47,12 +47,16 @@ public enum AccountRules {
             throw GalleryError.invalid("A password needs at least \(minPasswordLength) characters. A few words make a good one.")
         }
         guard password.count <= 256 else { throw GalleryError.invalid("A password has at most 256 characters.") }
+        // The username anywhere in it, the email address, or the email's name with a few
+        // digits or signs around it ("ann.lee2024!"); a word that merely contains the email's
+        // name ("another" for "other@…") is fine.
         let lowered = password.lowercased()
         let local = email.split(separator: "@").first.map { $0.lowercased() } ?? ""
-        for name in [username.lowercased(), email.lowercased(), local] where name.count >= 3 {
-            if lowered.contains(name) {
-                throw GalleryError.invalid("A password must not contain your username or email address.")
-            }
+        let letters = String(lowered.unicodeScalars.filter { CharacterSet.letters.contains($0) || $0 == "." })
+        if (username.count >= 3 && lowered.contains(username.lowercased()))
+            || (!email.isEmpty && lowered.contains(email.lowercased()))
+            || (local.count >= 3 && letters == local) {
+            throw GalleryError.invalid("A password must not contain your username or email address.")
         }
         if let problem = PasswordQuality.problem(password, username: username) {
             throw GalleryError.invalid("That password is too easy to guess: \(problem). Choose another; a few unrelated words work well.")

@@ -27,6 +27,8 @@ public struct Client: Sendable, Equatable {
 public struct Throttles: Sendable {
     let store: MetadataStore
 
+    public init(store: MetadataStore) { self.store = store }
+
     public enum Action: String, Sendable, CaseIterable {
         case logIn = "login", signUp = "signup", confirm, resend, passwordChange = "password"
     }

@@ -46,5 +46,6 @@ public struct UseCases: Sendable {
     public var photos: Photos { Photos(stores: stores, access: access, removal: removal) }
     public var albums: Albums { Albums(stores: stores, access: access, removal: removal) }
     public var accounts: Accounts { Accounts(stores: stores, logger: logger) }
+    public var throttles: Throttles { Throttles(store: stores.metadata) }
     public var accountRemoval: AccountRemoval { AccountRemoval(stores: stores, removal: removal, logger: logger) }
 }

@@ -29,6 +29,8 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testUsernamesIgnoreCase() throws { try suite.testUsernamesIgnoreCase() }
     func testDuplicateProfileConflicts() throws { try suite.testDuplicateProfileConflicts() }
     func testSessionLifecycle() throws { try suite.testSessionLifecycle() }
+    func testSessionsOfAUser() throws { try suite.testSessionsOfAUser() }
+    func testAttemptCounter() throws { try suite.testAttemptCounter() }
     func testImageRoundTrip() throws { try suite.testImageRoundTrip() }
     func testCatalogFieldsRoundTrip() throws { try suite.testCatalogFieldsRoundTrip() }
     func testMarkImageReady() throws { try suite.testMarkImageReady() }

@@ -78,6 +78,43 @@ public final class MetadataStoreConformance {
         XCTAssertEqual(try store.session(idHash: "hash-c"), c, "another user's session stays")
     }
 
+    /// A user's sessions with their devices, most recently seen first; expired ones are not listed.
+    public func testSessionsOfAUser() throws {
+        let now = wholeMilliseconds()
+        let old = SessionRecord(idHash: "hash-old", userID: "u1", createdAt: now, lastSeenAt: now,
+                                expiresAt: now.addingTimeInterval(3600), device: "Firefox on Linux")
+        let recent = SessionRecord(idHash: "hash-recent", userID: "u1", createdAt: now,
+                                   lastSeenAt: wholeMilliseconds(now.addingTimeInterval(30)),
+                                   expiresAt: now.addingTimeInterval(3600), device: "Safari on iPhone")
+        let expired = SessionRecord(idHash: "hash-expired", userID: "u1", createdAt: now.addingTimeInterval(-7200),
+                                    lastSeenAt: now.addingTimeInterval(-7200), expiresAt: now.addingTimeInterval(-1))
+        let other = SessionRecord(idHash: "hash-other", userID: "u2", createdAt: now, lastSeenAt: now,
+                                  expiresAt: now.addingTimeInterval(3600))
+        for s in [old, recent, expired, other] { try store.createSession(s) }
+        XCTAssertEqual(try store.sessions(userID: "u1"), [recent, old])
+        XCTAssertEqual(try store.session(idHash: "hash-recent")?.device, "Safari on iPhone")
+        XCTAssertEqual(try store.sessions(userID: "nobody"), [])
+    }
+
+    // MARK: Attempt counters
+
+    /// Counts per key, one atomic step per attempt: of many concurrent attempts each gets its
+    /// own number, so no two responders can both see "under budget" for the last one.
+    public func testAttemptCounter() throws {
+        let until = Date().addingTimeInterval(600)
+        XCTAssertEqual(try store.countAttempt(key: "login:account:a:1", expiresAt: until), 1)
+        XCTAssertEqual(try store.countAttempt(key: "login:account:a:1", expiresAt: until), 2)
+        XCTAssertEqual(try store.countAttempt(key: "login:account:b:1", expiresAt: until), 1, "keys are apart")
+        XCTAssertEqual(try store.countAttempt(key: "login:account:a:2", expiresAt: until), 1, "a new window is a new key")
+        let results = Counts()
+        let store = self.store
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            do { results.add(try store.countAttempt(key: "login:address:c:1", expiresAt: until)) } catch { results.fail(error) }
+        }
+        XCTAssertNil(results.error)
+        XCTAssertEqual(results.values.sorted(), Array(1...16))
+    }
+
     // MARK: Images
 
     public func testImageRoundTrip() throws {
@@ -300,4 +337,13 @@ public final class MetadataStoreConformance {
                     sha256: String(repeating: "ab", count: 32), originalKey: "originals/\(id).jpg",
                     createdAt: createdAt)
     }
+}
+
+/// Results gathered from concurrent attempts.
+private final class Counts: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private(set) var values: [Int] = []
+    private(set) var error: Error?
+    func add(_ value: Int) { lock.lock(); values.append(value); lock.unlock() }
+    func fail(_ e: Error) { lock.lock(); error = e; lock.unlock() }
 }
