@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The gallery: a FastCGI responder, thumbnail workers and an admin command over
 // two storage backends (embedded SQLite/filesystem and AWS). See README.md.
+import Foundation
 import PackageDescription
 
 /// One system-library target per C library; only one Swift module imports each.
@@ -113,3 +114,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The fuzz targets (scripts/fuzz, scripts/test): only when asked for, since they link
+// libFuzzer, which only `--sanitize fuzzer` builds provide.
+if ProcessInfo.processInfo.environment["GALLERY_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "gallery-fuzz", dependencies: ["GalleryHTTP", "ImageInspection"],
+                          path: "fuzz/Sources/gallery-fuzz"),
+    ]
+}
