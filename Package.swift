@@ -11,6 +11,8 @@ func systemLibrary(_ name: String, pkgConfig: String? = nil, apt: String) -> Tar
 }
 
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+/// The metrics API; only GalleryBootstrap sees a backend (swift-prometheus).
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 
 let package = Package(
     name: "gallery",
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries
@@ -64,6 +68,9 @@ let package = Package(
         .target(name: "ImageInspection", dependencies: ["GalleryCore"]),
         // Decoding, orientation, resampling, encoding.
         .target(name: "GalleryImaging", dependencies: ["GalleryCore", "ImageInspection", "CGD", "CJPEG", "CWebP", "CExif", "CLCMS2", "CZlib"]),
+        // Metric families more than one front end emits (queue depth), the seam through which
+        // an executable hands its metrics backend's text to /metrics, the metrics-file writer.
+        .target(name: "GalleryMetrics", dependencies: ["GalleryCore", logging, metrics]),
         // The use cases between the seams and the front ends: uploads, removal, sharing, access,
         // albums, accounts and their removal.
         .target(name: "GalleryUseCases", dependencies: ["GalleryCore", "GalleryCrypto", "ImageInspection", logging]),
@@ -72,20 +79,25 @@ let package = Package(
         .target(name: "GalleryHTTP", dependencies: ["GalleryCore", "GalleryCrypto"]),
         // FastCGI transport, router, sessions, CSRF, pages (parse → use case → render), templates.
         .target(name: "GalleryWeb", dependencies: [
-            "GalleryCore", "GalleryCrypto", "GalleryHTTP", "GalleryUseCases", "CFastCGI",
-            .product(name: "Mustache", package: "swift-mustache"), logging,
+            "GalleryCore", "GalleryCrypto", "GalleryHTTP", "GalleryMetrics", "GalleryUseCases", "CFastCGI",
+            .product(name: "Mustache", package: "swift-mustache"), logging, metrics,
         ]),
         // Claim loop, leases, retries, isolated decoding.
-        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryUseCases", "GalleryImaging", "ImageInspection", logging]),
-        // Picks the backends from configuration, once, for every executable.
+        .target(name: "GalleryWorker", dependencies: ["GalleryCore", "GalleryUseCases", "GalleryImaging", "GalleryMetrics",
+                                                      "ImageInspection", logging, metrics]),
+        // Picks the backends from configuration, once, for every executable: storage, logging
+        // and metrics (Prometheus text, served by gallery-fcgi, written to a file by workers).
         .target(name: "GalleryBootstrap",
-                dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto", logging]),
+                dependencies: ["GalleryCore", "GalleryEmbedded", "GalleryAWS", "GalleryCurl", "GalleryCrypto",
+                               "GalleryMetrics", logging, metrics,
+                               .product(name: "Prometheus", package: "swift-prometheus")]),
 
-        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryUseCases", "GalleryWeb"]),
+        .executableTarget(name: "gallery-fcgi", dependencies: ["GalleryBootstrap", "GalleryHTTP", "GalleryUseCases", "GalleryWeb"]),
         .executableTarget(name: "gallery-worker",
                           dependencies: ["GalleryBootstrap", "GalleryWorker", "GalleryImaging", logging]),
         .executableTarget(name: "gallery", dependencies: [
-            "GalleryBootstrap", "GalleryCore", "GalleryCrypto", "GalleryImaging", "ImageInspection",
+            "GalleryBootstrap", "GalleryCore", "GalleryHTTP", "GalleryUseCases", "GalleryCrypto", "GalleryImaging",
+            "GalleryMetrics", "ImageInspection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), logging,
         ]),
 
@@ -107,10 +119,15 @@ let package = Package(
                     dependencies: ["GalleryAWS", "GalleryConformance", "GalleryCurl"]),
         .testTarget(name: "GalleryImagingTests", dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib"]),
         .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP"]),
-        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryConformance"]),
-        .testTarget(name: "GalleryWebTests", dependencies: ["GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded"]),
+        .testTarget(name: "GalleryUseCasesTests", dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryConformance", logging]),
+        .testTarget(name: "GalleryWebTests", dependencies: [
+            "GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryBootstrap", "GalleryMetrics", metrics,
+            .product(name: "MetricsTestKit", package: "swift-metrics"),
+        ]),
         .testTarget(name: "GalleryWorkerTests",
-                    dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging", "ImageInspection", "GalleryCrypto", logging]),
+                    dependencies: ["GalleryWorker", "GalleryUseCases", "GalleryBootstrap", "GalleryEmbedded", "GalleryImaging",
+                                   "ImageInspection", "GalleryCrypto", "GalleryMetrics", logging, metrics,
+                                   .product(name: "MetricsTestKit", package: "swift-metrics")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -102,6 +102,11 @@ public final class AWSBackend: Sendable {
         DynamoJobQueue(client: client, tables: tables, shards: settings.jobShards, doneRetention: settings.doneJobRetention)
     }
 
+    /// Image and job in one transaction, when both live in DynamoDB.
+    public func imageIntake() -> DynamoImageIntake {
+        DynamoImageIntake(metadata: metadata, jobs: jobQueue())
+    }
+
     public func bucket() throws -> S3Bucket {
         guard let name = settings.bucket else { throw GalleryError.invalid("GALLERY_S3_BUCKET is not set") }
         return try S3Bucket(client: client, name: name, pathStyle: settings.s3PathStyle,

@@ -51,6 +51,13 @@ public enum Bootstrap {
             case .aws: return try awsStore(aws!)
             }
         }
+        // One transaction for an image and its job where both live in one backend; else the
+        // record then the job (`SequentialImageIntake`), which the reconciler backs up.
+        var intake: ImageIntake?
+        if config.metadataBackend == config.jobsBackend {
+            intake = try pick(config.metadataBackend, embedded: { SQLiteImageIntake(database: database!) as ImageIntake },
+                              aws: { $0.imageIntake() as ImageIntake })
+        }
         let stores = Stores(
             metadata: try pick(config.metadataBackend, embedded: { SQLiteMetadataStore(database: database!) },
                                aws: { $0.metadataStore() }),
@@ -63,7 +70,8 @@ public enum Bootstrap {
                             aws: { try $0.blobStore() }),
             identity: try pick(config.identityBackend,
                                embedded: { LocalIdentityProvider(database: database!, mailer: mailer, siteURL: config.publicURL) },
-                               aws: { try $0.identityProvider() }))
+                               aws: { try $0.identityProvider() }),
+            intake: intake)
         return Backends(stores: stores, mailer: mailer, aws: aws)
     }
 
@@ -100,5 +108,27 @@ public enum Bootstrap {
             throw GalleryError.unavailable("cannot write \(path)")
         }
         return bytes
+    }
+}
+
+extension Bootstrap {
+    /// `gallery backup`: the embedded backend only (on AWS, point-in-time recovery of the
+    /// tables and versioning of the bucket are the backups; see README).
+    public static func backup(_ config: Configuration, to directory: URL) throws -> EmbeddedBackup.Summary {
+        try requireEmbedded(config)
+        return try EmbeddedBackup.take(database: try SQLiteDatabase(file: config.databaseFile), blobRoot: config.blobDirectory,
+                                       to: directory)
+    }
+
+    /// `gallery restore`: into a data directory without a database or blobs yet.
+    public static func restore(_ config: Configuration, from directory: URL) throws -> EmbeddedBackup.Summary {
+        try requireEmbedded(config)
+        return try EmbeddedBackup.restore(from: directory, databaseFile: config.databaseFile, blobRoot: config.blobDirectory)
+    }
+
+    private static func requireEmbedded(_ config: Configuration) throws {
+        guard config.metadataBackend == .embedded, config.blobsBackend == .embedded else {
+            throw GalleryError.invalid("backup and restore are for the embedded backend; on AWS use point-in-time recovery and bucket versioning")
+        }
     }
 }

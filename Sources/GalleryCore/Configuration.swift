@@ -41,8 +41,11 @@ public struct Configuration: Sendable {
     public var workerJobs: Int
     /// `GALLERY_LEASE_SECONDS`: how long a claim lasts before another worker may take it.
     public var leaseSeconds: TimeInterval
-    /// `GALLERY_MAX_ATTEMPTS`: attempts before a job is dead and its image failed.
+    /// `GALLERY_MAX_ATTEMPTS`: failed attempts before a job is dead and its image failed.
     public var maxAttempts: Int
+    /// `GALLERY_MAX_INTERRUPTIONS` (5): takeovers of a job from dead or stalled workers before
+    /// it is given up (a budget of its own: a worker's death is not the photo's failure).
+    public var maxInterruptions: Int
     /// `GALLERY_RETRY_BASE_MS` (2000) / `GALLERY_RETRY_MAX_MS` (300000): a failed attempt is
     /// retried after a random delay in [0, min(max, base · 2^(attempt−1))] (full jitter).
     public var retryBase: TimeInterval
@@ -55,6 +58,9 @@ public struct Configuration: Sendable {
     /// `GALLERY_SHUTDOWN_SECONDS` (30): on SIGTERM a worker finishes held jobs for this long,
     /// then releases the rest so another worker takes them at once.
     public var shutdownDeadline: TimeInterval
+    /// `GALLERY_REPAIR_SECONDS` (3600; 0: never): how often a worker runs the reconciler
+    /// (`gallery repair`), and once within the first minute after it starts.
+    public var repairInterval: TimeInterval
     /// `GALLERY_DECODE_TIMEOUT_SECONDS` (60): wall-clock limit of the decoding child process.
     public var decodeTimeout: TimeInterval
     /// `GALLERY_DECODE_MEMORY_MB` (1024): address-space limit of the decoding child.
@@ -82,6 +88,11 @@ public struct Configuration: Sendable {
     public var identityBackend: Backend
     /// `GALLERY_LOG_LEVEL`: debug, info, warning, error.
     public var logLevel: String
+    /// `GALLERY_WORKER_METRICS_FILE`: where a worker writes its metrics as Prometheus text
+    /// (for node_exporter's textfile collector); none when unset.
+    public var workerMetricsFile: URL?
+    /// `GALLERY_WORKER_METRICS_SECONDS` (15): how often that file is rewritten.
+    public var workerMetricsInterval: TimeInterval
 
     public var databaseFile: URL { dataDirectory.appendingPathComponent("gallery.sqlite3") }
     public var blobDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
@@ -133,11 +144,13 @@ public struct Configuration: Sendable {
         workerJobs = try int("GALLERY_WORKER_JOBS", 1)
         leaseSeconds = TimeInterval(try int("GALLERY_LEASE_SECONDS", 60))
         maxAttempts = try int("GALLERY_MAX_ATTEMPTS", 3)
+        maxInterruptions = try int("GALLERY_MAX_INTERRUPTIONS", 5, min: 1)
         retryBase = TimeInterval(try int("GALLERY_RETRY_BASE_MS", 2000, min: 0)) / 1000
         retryCap = TimeInterval(try int("GALLERY_RETRY_MAX_MS", 300_000, min: 0)) / 1000
         pollMinimum = TimeInterval(try int("GALLERY_POLL_MIN_MS", 50)) / 1000
         pollMaximum = TimeInterval(try int("GALLERY_POLL_MAX_MS", 1000)) / 1000
         shutdownDeadline = TimeInterval(try int("GALLERY_SHUTDOWN_SECONDS", 30, min: 0))
+        repairInterval = TimeInterval(try int("GALLERY_REPAIR_SECONDS", 3600, min: 0))
         decodeTimeout = TimeInterval(try int("GALLERY_DECODE_TIMEOUT_SECONDS", 60))
         decodeMemoryBytes = try int("GALLERY_DECODE_MEMORY_MB", 1024, min: 64) << 20
         decodeCPUSeconds = try int("GALLERY_DECODE_CPU_SECONDS", 30)
@@ -148,5 +161,7 @@ public struct Configuration: Sendable {
                                                     data.appendingPathComponent("secret.key").path))
         secretKey = env["GALLERY_SECRET_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         logLevel = string("GALLERY_LOG_LEVEL", "info")
+        workerMetricsFile = env["GALLERY_WORKER_METRICS_FILE"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        workerMetricsInterval = TimeInterval(try int("GALLERY_WORKER_METRICS_SECONDS", 15))
     }
 }

@@ -54,7 +54,11 @@ public struct Job: Equatable, Sendable {
     public var status: JobStatus
     public var leaseOwner: String?
     public var leaseUntil: Date?
+    /// Claims, each one an attempt (reset by a requeue).
     public var attempts: Int
+    /// Claims that took the job over from an expired lease: the attempt before ended without
+    /// a result because its worker died or stalled, which says nothing about the job itself.
+    public var interruptions: Int
     public var availableAt: Date
     public var lastError: String?
     public var createdAt: Date
@@ -65,7 +69,7 @@ public struct Job: Equatable, Sendable {
     public var kind: JobKind { subject.kind }
 
     public init(id: String, subject: JobSubject, status: JobStatus, leaseOwner: String?,
-                leaseUntil: Date?, attempts: Int, availableAt: Date, lastError: String?,
+                leaseUntil: Date?, attempts: Int, interruptions: Int = 0, availableAt: Date, lastError: String?,
                 createdAt: Date, updatedAt: Date, version: Int) {
         self.id = id
         self.subject = subject
@@ -73,12 +77,36 @@ public struct Job: Equatable, Sendable {
         self.leaseOwner = leaseOwner
         self.leaseUntil = leaseUntil
         self.attempts = attempts
+        self.interruptions = interruptions
         self.availableAt = availableAt
         self.lastError = lastError
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.version = version
     }
+}
+
+/// How many tries a job gets, in two budgets (like SQS's receive count beside a consumer's
+/// own retries, or BullMQ's `maxStalledCount` beside `attempts`): failures of the job itself,
+/// and interruptions by workers that died or stalled. Kills of workers never use up a good
+/// photo's failures, and a bad photo ends with its own reason.
+public struct AttemptBudget: Equatable, Sendable {
+    public var maxFailures: Int
+    public var maxInterruptions: Int
+
+    public init(maxFailures: Int, maxInterruptions: Int) {
+        self.maxFailures = max(1, maxFailures)
+        self.maxInterruptions = max(1, maxInterruptions)
+    }
+
+    /// Earlier attempts that ended in a failure of the job's own (the current claim aside).
+    public static func failures(before job: Job) -> Int { max(0, job.attempts - 1 - job.interruptions) }
+
+    /// A failure of the current attempt is the last one allowed.
+    public func isLastTry(_ job: Job) -> Bool { Self.failures(before: job) + 1 >= maxFailures }
+
+    /// Workers were lost on this job more often than the budget allows.
+    public func interruptedTooOften(_ job: Job) -> Bool { job.interruptions >= maxInterruptions }
 }
 
 /// Counts for operators and autoscaling.
@@ -99,20 +127,5 @@ extension QueueDepth {
     /// Seconds the oldest available job has waited (0 when none), for scaling on backlog.
     public func oldestQueuedAge(now: Date) -> TimeInterval {
         oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0
-    }
-
-    /// Prometheus text exposition, served at /metrics and printed by `gallery jobs depth --prometheus`.
-    public func prometheusText(now: Date) -> String {
-        """
-        # HELP gallery_jobs Jobs by status.
-        # TYPE gallery_jobs gauge
-        gallery_jobs{status="queued"} \(queued)
-        gallery_jobs{status="running"} \(running)
-        gallery_jobs{status="dead"} \(dead)
-        # HELP gallery_jobs_oldest_queued_age_seconds Age of the oldest job waiting to be claimed (0 when none).
-        # TYPE gallery_jobs_oldest_queued_age_seconds gauge
-        gallery_jobs_oldest_queued_age_seconds \(String(format: "%.3f", oldestQueuedAge(now: now)))
-
-        """
     }
 }

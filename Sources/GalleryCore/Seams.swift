@@ -42,6 +42,10 @@ public protocol MetadataStore: AnyObject, Sendable {
     func images(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord>
     /// Everyone's public images, newest first, ready or not (the page shows the status).
     func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord>
+    /// Images still `processing` that were uploaded before `createdBefore`, in no particular
+    /// order; a page may come back short, even empty, with more to read. For maintenance (the
+    /// reconciler), never on a request path: on DynamoDB it is a Scan.
+    func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord>
 }
 
 /// The job table. Delivery is at least once; a claim is one conditional write.
@@ -95,6 +99,10 @@ public protocol BlobStore: AnyObject, Sendable {
     /// maintenance (the orphan sweep), never on a request path. Throws `.invalid` for a limit
     /// out of range or a prefix no key could have.
     func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo>
+    /// Removes what writes started before `cutoff` and never finished left behind (a crash
+    /// mid-write), or only names it with `dryRun`; returns what it found. Never a stored blob.
+    /// For maintenance (the orphan sweep).
+    func removeAbandonedWrites(startedBefore cutoff: Date, dryRun: Bool) throws -> [String]
 }
 
 /// One stored blob, as `BlobStore.list` sees it.

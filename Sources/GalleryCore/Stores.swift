@@ -6,13 +6,17 @@ public struct Stores: Sendable {
     public var jobs: JobQueue
     public var blobs: BlobStore
     public var identity: IdentityProvider
+    /// Image record and job in one write (see `ImageIntake`).
+    public var intake: ImageIntake
 
+    /// `intake` nil: the record then the job (`SequentialImageIntake`).
     public init(metadata: MetadataStore, catalog: CatalogStore, jobs: JobQueue, blobs: BlobStore,
-                identity: IdentityProvider) {
+                identity: IdentityProvider, intake: ImageIntake? = nil) {
         self.metadata = metadata
         self.catalog = catalog
         self.jobs = jobs
         self.blobs = blobs
         self.identity = identity
+        self.intake = intake ?? SequentialImageIntake(metadata: metadata, jobs: jobs)
     }
 }

@@ -10,11 +10,13 @@ import Darwin
 /// destination, fsynced, renamed over it, and the directory fsynced so that the rename
 /// survives a power cut. Temporary names start with ".tmp-".
 enum AtomicFile {
+    static let temporaryPrefix = ".tmp-"
+
     /// `fill` writes the content to the file descriptor it is given.
     static func write(to path: String, permissions: mode_t = 0o644, _ fill: (Int32) throws -> Void) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try makeDirectories(directory)
-        let temporary = directory + "/.tmp-" + UUID().uuidString
+        let temporary = directory + "/" + temporaryPrefix + UUID().uuidString
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw failure("create \(temporary)") }
         var renamed = false
@@ -24,6 +26,7 @@ enum AtomicFile {
             try fill(fd)
             guard fsync(fd) == 0 else { throw failure("fsync \(temporary)") }
         }
+        CrashPoint.blobBeforeRename.reached()
         guard rename(temporary, path) == 0 else { throw failure("rename to \(path)") }
         renamed = true
         let dirfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

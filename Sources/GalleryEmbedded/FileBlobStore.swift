@@ -119,6 +119,24 @@ public final class FileBlobStore: BlobStore {
         }
     }
 
+    /// `.tmp-` files (`AtomicFile`) older than `cutoff` anywhere under the root: a write that a
+    /// kill interrupted before its rename.
+    public func removeAbandonedWrites(startedBefore cutoff: Date, dryRun: Bool) throws -> [String] {
+        var found: [String] = []
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.contentModificationDateKey, .isRegularFileKey])
+        while let url = walker?.nextObject() as? URL {
+            guard url.lastPathComponent.hasPrefix(AtomicFile.temporaryPrefix),
+                  let values = try? url.resourceValues(forKeys: [.contentModificationDateKey, .isRegularFileKey]),
+                  values.isRegularFile == true, let modified = values.contentModificationDate, modified < cutoff else { continue }
+            let name = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+            if !dryRun {
+                guard unlink(url.path) == 0 || errno == ENOENT else { throw AtomicFile.failure("remove \(name)") }
+            }
+            found.append(name)
+        }
+        return found.sorted()
+    }
+
     /// The file of a key (`BlobKeys.check` refuses anything that could leave the folder or
     /// name a write in progress).
     func path(for key: String) throws -> String {

@@ -16,14 +16,16 @@ public final class SQLiteJobQueue: JobQueue {
 
     @discardableResult
     public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        try database.read { try Self.insert(subject, availableAt: availableAt, $0) }
+    }
+
+    /// A queued job, inside the caller's transaction if there is one.
+    static func insert(_ subject: JobSubject, availableAt: Date, _ db: SQLiteConnection) throws -> Job {
         let now = Date()
-        let id = Identifiers.make(now: now)
-        let job = try database.read {
-            try $0.queryFirst("""
-                INSERT INTO jobs (id, image_id, kind, status, attempts, available_at, created_at, updated_at, version)
-                VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, 1) RETURNING \(Self.columns)
-                """, [id, subject.id, subject.kind.rawValue, availableAt, now, now], Self.job)
-        }
+        let job = try db.queryFirst("""
+            INSERT INTO jobs (id, image_id, kind, status, attempts, available_at, created_at, updated_at, version)
+            VALUES (?, ?, ?, 'queued', 0, ?, ?, ?, 1) RETURNING \(Self.columns)
+            """, [Identifiers.make(now: now), subject.id, subject.kind.rawValue, availableAt, now, now], Self.job)
         guard let job else { throw GalleryError.unavailable("sqlite: enqueue returned no row") }
         return job
     }
@@ -35,7 +37,8 @@ public final class SQLiteJobQueue: JobQueue {
         try database.read {
             try $0.queryFirst("""
                 UPDATE jobs SET status = 'running', lease_owner = ?2, lease_until = ?3,
-                    attempts = attempts + 1, version = version + 1, updated_at = ?1
+                    attempts = attempts + 1, interruptions = interruptions + (status = 'running'),
+                    version = version + 1, updated_at = ?1
                 WHERE id = (
                     SELECT id FROM (
                         SELECT * FROM (SELECT id, available_at AS due FROM jobs
@@ -103,7 +106,7 @@ public final class SQLiteJobQueue: JobQueue {
     public func requeue(id: String, now: Date) throws {
         let changed = try database.read {
             try $0.run("""
-                UPDATE jobs SET status = 'queued', attempts = 0, available_at = ?1, updated_at = ?1,
+                UPDATE jobs SET status = 'queued', attempts = 0, interruptions = 0, available_at = ?1, updated_at = ?1,
                     version = version + 1
                 WHERE id = ?2 AND status = 'dead'
                 """, [now, id])
@@ -146,7 +149,7 @@ public final class SQLiteJobQueue: JobQueue {
 
     private static let columns = """
         id, image_id, kind, status, lease_owner, lease_until, attempts, available_at, last_error, \
-        created_at, updated_at, version
+        created_at, updated_at, version, interruptions
         """
 
     private static func job(_ row: SQLiteRow) throws -> Job {
@@ -156,7 +159,7 @@ public final class SQLiteJobQueue: JobQueue {
         // The column is named for the first kind of job; it holds the subject's id.
         return Job(id: row.string(0), subject: JobSubject(kind: kind, id: row.string(1)), status: status,
                    leaseOwner: row.optionalString(4), leaseUntil: row.optionalDate(5),
-                   attempts: row.int(6), availableAt: row.date(7), lastError: row.optionalString(8),
+                   attempts: row.int(6), interruptions: row.int(12), availableAt: row.date(7), lastError: row.optionalString(8),
                    createdAt: row.date(9), updatedAt: row.date(10), version: row.int(11))
     }
 }

@@ -130,20 +130,24 @@ public final class SQLiteMetadataStore: MetadataStore {
     /// refuse (and for a public encrypted photo), `.notFound` while the owner's account is
     /// being removed (an upload racing the confirmation must not appear in public).
     public func putImage(_ image: ImageRecord) throws {
+        try database.write { try Self.insert(image, $0) }
+    }
+
+    /// The record and its search terms, inside the caller's transaction (`SQLiteImageIntake`
+    /// adds the job to the same one).
+    static func insert(_ image: ImageRecord, _ db: SQLiteConnection) throws {
         try CatalogRules.checkDetails(title: image.title, description: image.description, tags: image.tags)
         try CatalogRules.checkVisibility(image.visibility, encrypted: image.encrypted)
         try CatalogRules.checkShareToken(image.shareToken)
+        if try db.queryFirst(Self.ownerIsDeleted, [image.ownerID], { _ in true }) == true {
+            throw GalleryError.notFound
+        }
         do {
-            try database.write { db in
-                if try db.queryFirst(Self.ownerIsDeleted, [image.ownerID], { _ in true }) == true {
-                    throw GalleryError.notFound
-                }
-                try db.run(Self.insertImage, ImageRows.arguments(image))
-                try ImageRows.insertTerms(db, imageID: image.id, terms: CatalogRules.terms(of: image))
-            }
+            try db.run(Self.insertImage, ImageRows.arguments(image))
         } catch GalleryError.conflict {
             throw GalleryError.conflict("An image with this id exists.")
         }
+        try ImageRows.insertTerms(db, imageID: image.id, terms: CatalogRules.terms(of: image))
     }
 
     public func image(id: String) throws -> ImageRecord? {
@@ -213,6 +217,18 @@ public final class SQLiteMetadataStore: MetadataStore {
         let limit = try PageSize.checked(limit)
         let rows = try database.read { try $0.query(sql, [value, after.createdAt, after.id, limit + 1], ImageRows.image) }
         return KeysetCursor.page(rows, limit: limit) { KeysetCursor(createdAt: $0.createdAt.milliseconds, id: $0.id) }
+    }
+
+    public func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        let limit = try PageSize.checked(limit)
+        let after = cursor ?? ""
+        let rows = try database.read {
+            try $0.query("""
+                SELECT \(ImageRows.columns) FROM images WHERE status = 'processing' AND created_at < ? AND id > ?
+                ORDER BY id LIMIT ?
+                """, [createdBefore, after, limit + 1], ImageRows.image)
+        }
+        return Page.cut(rows, limit: limit) { $0.id }
     }
 
     // The hot statements, built once: they key the per-connection statement cache.

@@ -172,6 +172,10 @@ enum Schema {
         ALTER TABLE images ADD COLUMN others_original_key   TEXT;
         ALTER TABLE images ADD COLUMN others_original_bytes INTEGER;
         """,
+        // Attempts that mean something: takeovers of an expired lease counted apart.
+        """
+        ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+        """,
         // The device of a session, for its owner's list; the throttles' attempt counters
         // (`MetadataStore.countAttempt`), swept once expired.
         """

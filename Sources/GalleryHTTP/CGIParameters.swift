@@ -16,8 +16,8 @@ public enum CGIParameters {
         if let length = params["CONTENT_LENGTH"] { headers["content-length"] = length }
         return Request(method: params["REQUEST_METHOD"] ?? "GET", path: path.isEmpty ? "/" : path,
                        queryString: params["QUERY_STRING"] ?? "", headers: headers,
-                       isHTTPS: (params["HTTPS"] ?? "").lowercased() == "on",
-                       remoteAddress: params["REMOTE_ADDR"] ?? "", body: body)
+                       isHTTPS: (params["HTTPS"] ?? "").lowercased() == "on", peerAddress: params["REMOTE_ADDR"],
+                       body: body)
     }
 
     /// The parameters from FastCGI's environment entries ("NAME=value", as libfcgi hands them

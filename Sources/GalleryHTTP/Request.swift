@@ -34,8 +34,8 @@ public final class Request {
     public let headers: [String: String]
     /// True when the client reached the front server over TLS.
     public let isHTTPS: Bool
-    /// The client's address as the front server saw it (`REMOTE_ADDR`); "" when unknown.
-    public let remoteAddress: String
+    /// The address the front server saw the client at (nginx's `$remote_addr`), if given.
+    public let peerAddress: String?
     public let body: BodySource
     public private(set) lazy var cookies: [String: String] = headers["cookie"].map(CookieHeader.parse) ?? [:]
     /// Query string fields; a malformed query string yields no fields (the handler then sees
@@ -43,7 +43,7 @@ public final class Request {
     public private(set) lazy var query: FormFields = (try? URLEncoded.parse(queryString)) ?? FormFields()
 
     public init(method: String, path: String, queryString: String = "", headers: [String: String] = [:],
-                isHTTPS: Bool = false, remoteAddress: String = "", body: BodySource = BytesBody([])) {
+                isHTTPS: Bool = false, peerAddress: String? = nil, body: BodySource = BytesBody([])) {
         self.method = method.uppercased()
         self.path = path
         self.queryString = queryString
@@ -51,7 +51,7 @@ public final class Request {
         for (name, value) in headers { lowered[name.lowercased()] = value }
         self.headers = lowered
         self.isHTTPS = isHTTPS
-        self.remoteAddress = remoteAddress
+        self.peerAddress = peerAddress
         self.body = body
     }
 

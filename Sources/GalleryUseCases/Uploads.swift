@@ -115,6 +115,7 @@ public struct Uploads: Sendable {
                 switch protection {
                 case .plain(let visibility):
                     stored.append((try storePlain(photo, owner: owner, visibility: visibility), nil))
+                    CrashPoint.photoStored.reached()
                 case .encrypted:
                     let (image, key) = try storeEncrypted(photo, owner: owner)
                     stored.append((image, key))
@@ -166,7 +167,8 @@ public struct Uploads: Sendable {
                            sha256: photo.file.sha256, originalKey: originalKey(id), createdAt: now, encrypted: encrypted)
     }
 
-    /// Original, record, then its thumbnail job; a failed step takes the earlier ones back.
+    /// The original (durable), then record and thumbnail job together (`ImageIntake`); a
+    /// failed write takes the original back.
     private func storePlain(_ photo: CheckedPhoto, owner: Profile, visibility: Visibility,
                             title: String = "") throws -> ImageRecord {
         let format = photo.header.format
@@ -174,12 +176,8 @@ public struct Uploads: Sendable {
                              originalKey: { BlobKeys.original(imageID: $0, fileExtension: format.fileExtension) },
                              status: .processing, visibility: visibility, encrypted: false)
         image.title = title
-        try persist(image, file: photo.file.file, contentType: format.mimeType)
-        do {
-            try stores.jobs.enqueue(.image(image.id), availableAt: image.createdAt)
-        } catch {
-            removal.undo(image)
-            throw error
+        try persist(image, file: photo.file.file, contentType: format.mimeType) {
+            try stores.intake.putImage(image, queueing: .image(image.id), availableAt: image.createdAt)
         }
         return image
     }
@@ -195,11 +193,14 @@ public struct Uploads: Sendable {
         return (image, key)
     }
 
-    /// The original's bytes, then its record; a record that fails takes the bytes back with it.
-    private func persist(_ image: ImageRecord, file: URL, contentType: String) throws {
+    /// The original's bytes, then its record (by `record`, default a plain put); a record that
+    /// fails takes the bytes back with it.
+    private func persist(_ image: ImageRecord, file: URL, contentType: String,
+                         record: (() throws -> Void)? = nil) throws {
         try stores.blobs.put(key: image.originalKey, file: file, contentType: contentType)
+        CrashPoint.originalStored.reached()
         do {
-            try stores.metadata.putImage(image)
+            if let record { try record() } else { try stores.metadata.putImage(image) }
         } catch {
             do {
                 try stores.blobs.delete(keys: [image.originalKey])

@@ -48,4 +48,5 @@ public struct UseCases: Sendable {
     public var accounts: Accounts { Accounts(stores: stores, logger: logger) }
     public var throttles: Throttles { Throttles(store: stores.metadata) }
     public var accountRemoval: AccountRemoval { AccountRemoval(stores: stores, removal: removal, logger: logger) }
+    public var reconciler: Reconciler { Reconciler(stores: stores, logger: logger) }
 }

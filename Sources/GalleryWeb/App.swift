@@ -1,8 +1,10 @@
 import Foundation
 import GalleryCore
 import GalleryHTTP
+import GalleryMetrics
 import GalleryUseCases
 import Logging
+import Metrics
 
 /// An error a handler raises to answer with a specific status and page.
 struct PageError: Error {
@@ -18,33 +20,42 @@ public final class GalleryApp: Sendable {
     let logger: Logger
     private let kit: PageKit
     private let router: Router
+    private let metrics: WebMetrics
 
+    /// `metrics` is the registry /metrics shows (none: /metrics is 404); what the app counts
+    /// goes to `metricsFactory`, the process's backend unless a test gives its own.
     public init(useCases: UseCases, config: Configuration, templates: Templates, secretKey: [UInt8],
-                logger: Logger = Logger(label: "gallery.web")) {
+                logger: Logger = Logger(label: "gallery.web"), metrics: MetricsExposition? = nil,
+                metricsFactory: MetricsFactory = MetricsSystem.factory) {
         self.config = config
         self.logger = logger
+        self.metrics = WebMetrics(factory: metricsFactory, exposition: metrics)
         kit = PageKit(templates: templates, csrf: CSRFProtection(key: secretKey),
                       sessions: SessionManager(store: useCases.stores.metadata, idle: config.sessionIdle,
                                                absolute: config.sessionMax),
                       accounts: useCases.accounts, devices: DeviceCookie(key: secretKey))
-        router = Routes(useCases: useCases, config: config, logger: logger).table()
+        router = Routes(useCases: useCases, config: config, logger: logger, metrics: self.metrics).table()
     }
 
     public func handle(_ request: Request) -> Response {
+        let started = ContinuousClock.now
         let context = Context(request: request, kit: kit)
+        let match = router.match(method: request.method, path: request.path)
         var response: Response
         do {
             try context.loadSession()
-            response = try route(context)
+            response = try route(context, match)
         } catch {
             response = errorResponse(error, context: context)
         }
         for cookie in context.setCookies { response.addHeader("Set-Cookie", cookie) }
+        metrics.record(request, route: match.routeLabel, status: response.status,
+                       elapsed: ContinuousClock.now - started, upload: context.upload)
         return response
     }
 
-    private func route(_ c: Context) throws -> Response {
-        switch router.match(method: c.request.method, path: c.request.path) {
+    private func route(_ c: Context, _ match: Router.Match) throws -> Response {
+        switch match {
         case .found(let handler, let parameters, _):
             return try handler(c, parameters)
         case .wrongMethod:

@@ -22,6 +22,8 @@ final class Context {
     private(set) var session: SessionRecord?
     private(set) var user: Profile?
     var setCookies: [String] = []
+    /// The files of an upload request, for the upload metrics (set by `receive`).
+    var upload: UploadTally?
     /// What CSRF tokens bind to when nobody is signed in (created on first use).
     private var preSession: String?
 
@@ -59,7 +61,7 @@ final class Context {
 
     /// Who is attempting something on `account`, for the throttles.
     func client(trying account: String? = nil) -> Client {
-        Client(address: request.remoteAddress,
+        Client(address: request.peerAddress ?? "",
                knownDevice: account.map { kit.devices.isKnown(request, username: $0) } ?? false)
     }
 

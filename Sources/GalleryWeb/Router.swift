@@ -67,14 +67,14 @@ struct Router: Sendable {
         /// `pattern` names the route (for logs and metrics: bounded, unlike paths).
         case found(Handler, RouteParameters, pattern: String)
         /// The path exists, but not for this method (→ 405).
-        case wrongMethod
+        case wrongMethod(pattern: String)
         case notFound
     }
 
     func match(method: String, path: String) -> Match {
         let parts = path.split(separator: "/")
         let key = parts.first ?? ""
-        var pathExists = false
+        var existing: String?
         for route in (routes[key] ?? []) + (routes[":"] ?? []) where route.segments.count == parts.count {
             var values: [Substring: String] = [:]
             var matches = true
@@ -82,11 +82,11 @@ struct Router: Sendable {
                 if pattern.first == ":" { values[pattern.dropFirst()] = String(part) } else if pattern != part { matches = false; break }
             }
             guard matches else { continue }
-            pathExists = true
+            existing = route.pattern
             if route.method == method || (route.method == "GET" && method == "HEAD") {
                 return .found(route.handler, RouteParameters(values), pattern: route.pattern)
             }
         }
-        return pathExists ? .wrongMethod : .notFound
+        return existing.map { .wrongMethod(pattern: $0) } ?? .notFound
     }
 }

@@ -10,6 +10,7 @@ struct Routes {
     let useCases: UseCases
     let config: Configuration
     let logger: Logger
+    let metrics: WebMetrics
 
     func table() -> Router {
         let accounts = AccountPages(accounts: useCases.accounts)
@@ -19,16 +20,12 @@ struct Routes {
         let media = MediaPages(access: useCases.access, media: useCases.media)
         let albums = AlbumPages(app: useCases, config: config)
         let search = SearchPages(app: useCases, config: config)
-        let jobs = useCases.stores.jobs
+        let metricsPage = MetricsPage(metrics: metrics, jobs: useCases.stores.jobs, logger: logger)
 
         var r = Router()
         r.add("GET", "/") { c, _ in try photos.feedPage(c) }
         r.add("GET", "/healthz") { _, _ in .text("ok\n") }
-        // Queue depth for autoscaling on backlog; nginx lets only loopback reach it.
-        r.add("GET", "/metrics") { _, _ in
-            .text(try jobs.depth(now: Date()).prometheusText(now: Date()),
-                  contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
+        r.add("GET", "/metrics") { c, _ in try metricsPage.metrics(c) }
 
         r.add("GET", "/register") { c, _ in accounts.registerPage(c) }
         r.add("POST", "/register") { c, _ in try accounts.register(c) }

@@ -12,6 +12,7 @@ import Glibc
 struct IsolatedThumbnailer {
     let settings: ThumbnailSettings
     let isolation: IsolationSettings
+    var metrics = WorkerMetrics()
 
     struct Made {
         var thumbnail: URL
@@ -40,33 +41,53 @@ struct IsolatedThumbnailer {
                                 cpuSeconds: isolation.cpuSeconds,
                                 fileSizeBytes: isolation.fileSizeBytes))
         let stderr = outDirectory.appendingPathComponent(ChildFiles.stderr)
-        let termination = try ChildProcess.run(
-            executable: isolation.executable.path, arguments: ThumbnailChild.arguments(for: request),
-            stdout: outDirectory.appendingPathComponent(ChildFiles.stdout), stderr: stderr,
-            timeout: isolation.timeout, shouldStop: shouldStop)
+        let started = ContinuousClock.now
+        let termination: ChildProcess.Termination
+        do {
+            termination = try ChildProcess.run(
+                executable: isolation.executable.path, arguments: ThumbnailChild.arguments(for: request),
+                stdout: outDirectory.appendingPathComponent(ChildFiles.stdout), stderr: stderr,
+                timeout: isolation.timeout, shouldStop: shouldStop)
+        } catch {
+            metrics.childExited(.spawnFailed, after: ContinuousClock.now - started)
+            throw error
+        }
+        let (attempt, cause) = interpret(termination, outDirectory: outDirectory, input: input, format: format)
+        metrics.childExited(cause, after: ContinuousClock.now - started)
+        return attempt
+    }
+
+    private func interpret(_ termination: ChildProcess.Termination, outDirectory: URL, input: URL,
+                           format: ImageFormat) -> (Attempt, ChildExit) {
+        let stderr = outDirectory.appendingPathComponent(ChildFiles.stderr)
         switch termination {
         case .cancelled:
-            return .cancelled
+            return (.cancelled, .cancelled)
         case .timedOut:
-            return .failed(reason: FailureReasons.tooLong,
-                           detail: "decoder killed after \(Int(isolation.timeout)) s wall clock")
+            return (.failed(reason: FailureReasons.tooLong,
+                            detail: "decoder killed after \(Int(isolation.timeout)) s wall clock"), .timeout)
         case .signaled(SIGXCPU):
-            return .failed(reason: FailureReasons.tooLong,
-                           detail: "decoder exceeded \(isolation.cpuSeconds) s of CPU (SIGXCPU)")
+            return (.failed(reason: FailureReasons.tooLong,
+                            detail: "decoder exceeded \(isolation.cpuSeconds) s of CPU (SIGXCPU)"), .cpuLimit)
         case .signaled(let signal):
-            return .failed(reason: FailureReasons.crashed,
-                           detail: "decoder died of \(signalName(signal))\(tail(of: stderr))")
+            return (.failed(reason: FailureReasons.crashed,
+                            detail: "decoder died of \(signalName(signal))\(tail(of: stderr))"),
+                    signal == SIGXFSZ ? .fileSizeLimit : .crash)
         case .exited(0):
-            return validated(outDirectory, input: input, format: format)
+            let attempt = validated(outDirectory, input: input, format: format)
+            if case .made = attempt { return (attempt, .ok) }
+            return (attempt, .badOutput)
         case .exited(ChildFiles.refusedStatus):
             guard let refusal = read(ChildRefusal.self, outDirectory.appendingPathComponent(ChildFiles.error)),
                   refusal.reason.count <= 200 else {
-                return .failed(reason: FailureReasons.crashed, detail: "decoder refused without a readable report")
+                return (.failed(reason: FailureReasons.crashed, detail: "decoder refused without a readable report"),
+                        .badOutput)
             }
-            return .failed(reason: refusal.reason, detail: String(refusal.detail.prefix(500)))
+            return (.failed(reason: refusal.reason, detail: String(refusal.detail.prefix(500))),
+                    refusal.reason == FailureReasons.tooBigToDecode ? .memoryLimit : .badImage)
         case .exited(let status):
-            return .failed(reason: FailureReasons.crashed,
-                           detail: "decoder exited with status \(status)\(tail(of: stderr))")
+            return (.failed(reason: FailureReasons.crashed,
+                            detail: "decoder exited with status \(status)\(tail(of: stderr))"), .crash)
         }
     }
 

@@ -8,13 +8,12 @@ extension Worker {
         let job = lease.current
         guard case .image(let imageID) = job.subject else { throw EnvironmentFault(description: "not a thumbnail job") }
         let keys = DerivativeKeys(imageID: imageID)
-        let dead = job.attempts >= settings.maxAttempts
+        let dead = budget.isLastTry(job)
         let markFailed = { (reason: String) in
             { (current: Job) throws -> Bool in try self.markFailed(imageID, reason: reason, keys: keys) }
         }
-        if let detail = interruptedTooOften(job) {
-            return try fail(lease, dead: true, reason: FailureReasons.interrupted, detail: detail,
-                            beforeDead: markFailed(FailureReasons.interrupted))
+        if let (reason, detail) = interruptedTooOften(job) {
+            return try fail(lease, dead: true, reason: reason, detail: detail, beforeDead: markFailed(reason))
         }
         guard let image = try metadata.image(id: imageID) else {
             return try finishGone(lease, keys: keys)
@@ -83,6 +82,7 @@ extension Worker {
             placeholder: made.result.placeholder,
             metadata: made.result.metadata?.value,
             originalForOthers: othersOriginal)
+        CrashPoint.derivativesStored.reached()
         var gone = false
         let finished = try lease.finish { current in
             do {
@@ -92,6 +92,7 @@ extension Worker {
                 gone = true
                 try blobs.delete(keys: keys.all)
             }
+            CrashPoint.imageReady.reached()
             try jobs.complete(current, now: Date())
         }
         guard finished else { return .abandoned(jobID: job.id) }

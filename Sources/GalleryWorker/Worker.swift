@@ -1,4 +1,5 @@
 import Foundation
+import CoreMetrics
 import GalleryCore
 import GalleryUseCases
 import Logging
@@ -31,14 +32,16 @@ final class WorkerContext: Sendable {
     let logger: Logger
     let heartbeater: Heartbeater
     let thumbnailer: IsolatedThumbnailer
+    let metrics: WorkerMetrics
 
-    init(stores: Stores, settings: WorkerSettings, logger: Logger) {
+    init(stores: Stores, settings: WorkerSettings, logger: Logger, metricsFactory: MetricsFactory) {
         self.stores = stores
         accountRemoval = AccountRemoval(stores: stores, removal: ImageRemoval(stores: stores, logger: logger), logger: logger)
         self.settings = settings
         self.logger = logger
         heartbeater = Heartbeater(interval: settings.heartbeatInterval, logger: logger)
-        thumbnailer = IsolatedThumbnailer(settings: settings.thumbnails, isolation: settings.isolation)
+        metrics = WorkerMetrics(factory: metricsFactory)
+        thumbnailer = IsolatedThumbnailer(settings: settings.thumbnails, isolation: settings.isolation, metrics: metrics)
     }
 }
 
@@ -74,10 +77,14 @@ public final class Worker: Sendable {
         do {
             job = try context.stores.jobs.claim(owner: owner, lease: context.settings.lease, now: Date())
         } catch {
+            context.metrics.claimFailed()
             return .storageUnavailable("\(error)")
         }
         guard let job else { return .idle }
-        return process(job)
+        let started = ContinuousClock.now
+        let outcome = process(job)
+        context.metrics.jobFinished(job.kind, outcome, after: ContinuousClock.now - started)
+        return outcome
     }
 
     private func process(_ job: Job) -> WorkOutcome {
@@ -155,13 +162,20 @@ public final class Worker: Sendable {
         return dead ? .dead(jobID: id, reason: reason) : .retrying(jobID: id, reason: reason)
     }
 
-    /// Attempts past the limit mean the earlier ones ended without a result: the worker was
-    /// killed or stalled past its lease each time.
-    func interruptedTooOften(_ job: Job) -> String? {
-        job.attempts > context.settings.maxAttempts
-            ? "attempt \(job.attempts) of \(context.settings.maxAttempts): the earlier ones ended without a "
-                + "result (worker killed or stalled past its lease)"
-            : nil
+    var budget: AttemptBudget {
+        AttemptBudget(maxFailures: settings.maxAttempts, maxInterruptions: settings.maxInterruptions)
+    }
+
+    /// When workers were lost on the job too often: the reason its owner sees — the image's
+    /// own, if an attempt failed on it before (a poison file that also killed workers), else
+    /// "interrupted" — and the detail for the logs.
+    func interruptedTooOften(_ job: Job) -> (reason: String, detail: String)? {
+        guard budget.interruptedTooOften(job) else { return nil }
+        let detail = "\(job.interruptions) worker(s) were lost on it (killed, or stalled past the lease)"
+        if let last = job.lastError, let cut = last.range(of: " (") {
+            return (String(last[..<cut.lowerBound]), detail + "; it had failed before: \(last)")
+        }
+        return (FailureReasons.interrupted, detail)
     }
 
     var settings: WorkerSettings { context.settings }

@@ -1,5 +1,7 @@
 import Foundation
+import CoreMetrics
 import GalleryCore
+import GalleryUseCases
 import Logging
 
 /// How many turns of each kind a pool has seen; for logs and tests.
@@ -35,11 +37,17 @@ public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var i
     private var runningSlots = 0
     private var counts = WorkerCounts()
     private var watcher: FileChangeWatcher?
+    private let repair: PeriodicRepair
 
-    public init(stores: Stores, settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker")) {
-        let context = WorkerContext(stores: stores, settings: settings, logger: logger)
+    /// What the pool counts goes to `metricsFactory`, the process's backend unless a test
+    /// gives its own.
+    public init(stores: Stores, settings: WorkerSettings, logger: Logger = Logger(label: "gallery.worker"),
+                metricsFactory: MetricsFactory = MetricsSystem.factory) {
+        let context = WorkerContext(stores: stores, settings: settings, logger: logger, metricsFactory: metricsFactory)
         self.context = context
         workers = (0..<settings.slots).map { Worker(context: context, slot: $0) }
+        repair = PeriodicRepair(reconciler: Reconciler(stores: stores, logger: logger), interval: settings.repairInterval,
+                                logger: logger)
     }
 
     /// The lease owners of this pool's slots.
@@ -63,6 +71,7 @@ public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var i
             thread.name = "worker-\(slot)"
             thread.start()
         }
+        repair.start()
         if !s.wakeFiles.isEmpty {
             watcher = FileChangeWatcher(files: s.wakeFiles, interval: 0.015) { [weak self] in self?.wake() }
             watcher?.start()
@@ -93,6 +102,7 @@ public final class WorkerPool: @unchecked Sendable {  // @unchecked: every var i
             condition.broadcast()
         }
         watcher?.stop()
+        repair.stop()
         log.info("shutting down: no new claims; finishing held jobs",
                  metadata: ["deadline_s": "\(deadline ?? context.settings.shutdownDeadline)"])
         waitForSlots(until: limit)

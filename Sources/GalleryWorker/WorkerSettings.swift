@@ -53,6 +53,8 @@ public struct WorkerSettings: Sendable {
     public var heartbeatInterval: TimeInterval
     /// Attempts before a job is dead and its image failed.
     public var maxAttempts: Int
+    /// Takeovers from lost workers before a job is given up (`AttemptBudget`).
+    public var maxInterruptions: Int
     /// Retry delay: full jitter over base · 2^(attempt−1), capped.
     public var retryBase: TimeInterval
     public var retryCap: TimeInterval
@@ -63,6 +65,8 @@ public struct WorkerSettings: Sendable {
     public var storageBackoffMaximum: TimeInterval
     /// On shutdown, how long held jobs may run on before their leases are released.
     public var shutdownDeadline: TimeInterval
+    /// How often the pool runs the reconciler (0: never); the first run comes within a minute.
+    public var repairInterval: TimeInterval
     /// Downloads and child outputs live here, one folder per job, removed after it.
     public var workDirectory: URL
     /// Files whose change (mtime, size) wakes idle slots at once, e.g. the SQLite database
@@ -73,21 +77,23 @@ public struct WorkerSettings: Sendable {
     public var isolation: IsolationSettings
 
     public init(slots: Int = 1, lease: TimeInterval = 60, heartbeatInterval: TimeInterval? = nil,
-                maxAttempts: Int = 3, retryBase: TimeInterval = 2, retryCap: TimeInterval = 300,
+                maxAttempts: Int = 3, maxInterruptions: Int = 5, retryBase: TimeInterval = 2, retryCap: TimeInterval = 300,
                 pollMinimum: TimeInterval = 0.05, pollMaximum: TimeInterval = 1,
                 storageBackoffMaximum: TimeInterval = 5, shutdownDeadline: TimeInterval = 30,
-                workDirectory: URL, wakeFiles: [URL] = [],
+                repairInterval: TimeInterval = 0, workDirectory: URL, wakeFiles: [URL] = [],
                 thumbnails: ThumbnailSettings = ThumbnailSettings(), isolation: IsolationSettings) {
         self.slots = max(1, slots)
         self.lease = lease
         self.heartbeatInterval = heartbeatInterval ?? lease / 3
         self.maxAttempts = max(1, maxAttempts)
+        self.maxInterruptions = max(1, maxInterruptions)
         self.retryBase = retryBase
         self.retryCap = retryCap
         self.pollMinimum = pollMinimum
         self.pollMaximum = pollMaximum
         self.storageBackoffMaximum = storageBackoffMaximum
         self.shutdownDeadline = shutdownDeadline
+        self.repairInterval = repairInterval
         self.workDirectory = workDirectory
         self.wakeFiles = wakeFiles
         self.thumbnails = thumbnails
@@ -98,10 +104,10 @@ public struct WorkerSettings: Sendable {
     public init(configuration c: Configuration, childExecutable: URL) {
         let wake = c.jobsBackend == .embedded
             ? [c.databaseFile, URL(fileURLWithPath: c.databaseFile.path + "-wal")] : []
-        self.init(slots: c.workerJobs, lease: c.leaseSeconds, maxAttempts: c.maxAttempts,
+        self.init(slots: c.workerJobs, lease: c.leaseSeconds, maxAttempts: c.maxAttempts, maxInterruptions: c.maxInterruptions,
                   retryBase: c.retryBase, retryCap: c.retryCap,
                   pollMinimum: c.pollMinimum, pollMaximum: c.pollMaximum,
-                  shutdownDeadline: c.shutdownDeadline,
+                  shutdownDeadline: c.shutdownDeadline, repairInterval: c.repairInterval,
                   workDirectory: c.temporaryDirectory.appendingPathComponent("worker"),
                   wakeFiles: wake,
                   thumbnails: ThumbnailSettings(thumbnailSize: c.thumbnailSize,

@@ -33,6 +33,8 @@ do {
     exit(1)
 }
 let logger = Bootstrap.logging(config, label: "gallery.worker")
+// No port: the figures go to a file for node_exporter's textfile collector (see README).
+let metricsFile = Bootstrap.workerMetrics(config, logger: logger)
 let backends: Backends
 do {
     backends = try Bootstrap.backends(config, environment: environment)
@@ -44,8 +46,19 @@ do {
 // /proc/self/exe: the child is this very binary, even if an upgrade replaced the file.
 let settings = WorkerSettings(configuration: config, childExecutable: URL(fileURLWithPath: "/proc/self/exe"))
 let pool = WorkerPool(stores: backends.stores, settings: settings, logger: logger)
+do {
+    try metricsFile?.start()
+} catch {
+    logger.critical("cannot write the metrics file", metadata: ["file": "\(config.workerMetricsFile?.path ?? "")", "error": "\(error)"])
+    exit(1)
+}
 pool.start()
 let signal = TerminationSignals.wait()
 logger.info("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"): shutting down")
 pool.shutdown()
+do {
+    try metricsFile?.stop()
+} catch {
+    logger.error("cannot write the final metrics", metadata: ["error": "\(error)"])
+}
 exit(0)

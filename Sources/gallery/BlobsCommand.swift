@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GalleryCore
+import GalleryHTTP
 
 struct Blobs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,10 @@ struct Blobs: ParsableCommand {
                 deletes every blob under originals/, thumbs/, previews/ and stripped/ that is older than \
                 --older-than and whose image record does not exist. The age keeps uploads in \
                 progress safe: their record is written right after their original. Keys of any \
-                other shape are reported and kept. Safe to run at any time, from cron.
+                other shape are reported and kept. It also removes what interrupted writes left, \
+                as old: the file store's unfinished .tmp- files and the responder's upload-* \
+                files in the temporary directory (S3 keeps none). Safe to run at any time, \
+                from cron.
                 """)
 
         @Option(name: .customLong("older-than"), help: ArgumentHelp("Only blobs written at least this long ago.", valueName: "seconds"))
@@ -33,8 +37,14 @@ struct Blobs: ParsableCommand {
         }
 
         func run() throws {
-            let backends = try Site.open().backends
+            let site = try Site.open()
+            let backends = site.backends
             let cutoff = Date().addingTimeInterval(-Double(olderThan))
+            // What interrupted writes left: the blob store's unfinished files, the responder's
+            // upload files.
+            let partial = try backends.stores.blobs.removeAbandonedWrites(startedBefore: cutoff, dryRun: dryRun)
+                + AbandonedUploads.remove(in: site.config.temporaryDirectory, writtenBefore: cutoff, dryRun: dryRun)
+            for name in partial { print("\(dryRun ? "would delete" : "deleted") \(name) (unfinished write)") }
             var orphans = 0
             var kept = 0
             for prefix in BlobKeys.prefixes {
@@ -65,6 +75,9 @@ struct Blobs: ParsableCommand {
                 } while cursor != nil
             }
             note("\(orphans) orphaned blob(s) \(dryRun ? "would be deleted (dry run)" : "deleted"), \(kept) kept")
+            if !partial.isEmpty {
+                note("\(partial.count) unfinished write(s) \(dryRun ? "would be deleted (dry run)" : "deleted")")
+            }
         }
     }
 }

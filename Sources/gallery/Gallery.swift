@@ -7,5 +7,5 @@ struct Gallery: ParsableCommand {
         commandName: "gallery",
         abstract: "Administer a gallery: setup, jobs, thumbnails, blobs.",
         discussion: "Reads the same GALLERY_* environment as gallery-fcgi and gallery-worker (see README).",
-        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self])
+        subcommands: [Setup.self, Jobs.self, Thumbnails.self, Blobs.self, Repair.self, Backup.self, Restore.self])
 }

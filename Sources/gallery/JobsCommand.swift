@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GalleryCore
+import GalleryMetrics
 
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -157,10 +158,13 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             let now = Date()
-            let depth = try Site.open().backends.stores.jobs.depth(now: now)
+            let site = try Site.open()
+            let depth = try site.backends.stores.jobs.depth(now: now)
             let age = depth.oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) }
             if prometheus {
-                print(depth.prometheusText(now: now), terminator: "")
+                // The same gauges as /metrics, through the same type.
+                QueueDepthGauges(factory: site.metrics.factory).record(depth, now: now)
+                print(site.metrics.prometheusText(), terminator: "")
             } else if json {
                 var object: [String: Any] = ["queued": depth.queued, "running": depth.running, "dead": depth.dead]
                 object["oldest_queued_age_seconds"] = age.map { (($0 * 1000).rounded() / 1000) as Any } ?? NSNull()

@@ -7,11 +7,16 @@ import Logging
 struct Site {
     let config: Configuration
     let backends: Backends
+    let logger: Logger
+    /// What this command records (e.g. the queue depth it prints as Prometheus text).
+    let metrics: PrometheusMetrics
 
     static func open() throws -> Site {
         let (config, environment) = try Bootstrap.configuration()
-        _ = Bootstrap.logging(config, label: "gallery.admin")
-        return Site(config: config, backends: try Bootstrap.backends(config, environment: environment))
+        let logger = Bootstrap.logging(config, label: "gallery.admin")
+        let metrics = Bootstrap.metrics()
+        return Site(config: config, backends: try Bootstrap.backends(config, environment: environment), logger: logger,
+                    metrics: metrics)
     }
 }
 

@@ -72,8 +72,10 @@ class Moto:
 
 
 class Stack:
-    def __init__(self, data: Path, extra_env=None, backend="embedded"):
+    def __init__(self, data: Path, extra_env=None, backend="embedded", supervised=False):
         self.backend = backend
+        # As scripts/run starts them: responder and worker under scripts/supervise.
+        self.supervised = supervised
         self.moto = Moto(data) if backend == "aws" else None
         self.data = data
         self.port = free_port()
@@ -89,6 +91,9 @@ class Stack:
             "NGINX_WORKERS": "1",
             "GALLERY_THREADS": "4",
             "GALLERY_LOG_LEVEL": "info",
+            # The worker's figures, as node_exporter's textfile collector would read them.
+            "GALLERY_WORKER_METRICS_FILE": str(data / "metrics" / "gallery-worker-e2e.prom"),
+            "GALLERY_WORKER_METRICS_SECONDS": "1",
         })
         if self.moto:
             self.env.update(self.moto.env())
@@ -102,8 +107,13 @@ class Stack:
         conf = subprocess.run([str(REPO / "scripts" / "render-nginx"), "--local", str(self.data / "nginx" / "conf")],
                               env=self.env, check=True, capture_output=True, text=True).stdout.strip()
         self.logs = {}
-        for name, cmd in [("fcgi", [str(self.bin / "gallery-fcgi")]),
-                          ("worker", [str(self.bin / "gallery-worker")]),
+        fcgi, worker = [str(self.bin / "gallery-fcgi")], [str(self.bin / "gallery-worker")]
+        if self.supervised:
+            supervise = str(REPO / "scripts" / "supervise")
+            fcgi = [supervise, "--socket", self.env["GALLERY_LISTEN"], "--"] + fcgi
+            worker = [supervise, "--"] + worker
+        for name, cmd in [("fcgi", fcgi),
+                          ("worker", worker),
                           ("nginx", ["nginx", "-p", str(self.data / "nginx"), "-c", f"{conf}/nginx.conf",
                                      "-e", str(self.data / "nginx" / "error.log")])]:
             log = open(self.data / f"{name}.log", "wb")
@@ -121,6 +131,57 @@ class Stack:
                 pass
             time.sleep(0.1)
         raise RuntimeError("stack did not come up: " + self.log("fcgi") + self.log("nginx"))
+
+    def restart_programs(self, extra_env=None):
+        """Kills gallery-fcgi and gallery-worker (SIGKILL: whatever they held is cut short) and
+        starts them again with `extra_env` on top of the stack's environment; nginx, the data
+        and moto stay."""
+        env = dict(self.env, **(extra_env or {}))
+        for name in ["fcgi", "worker"]:
+            p = self.procs[name]
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            self.procs[name] = subprocess.Popen([str(self.bin / f"gallery-{name}")], env=env,
+                                                stdout=self.logs[name], stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("programs did not come back: " + self.log("fcgi"))
+
+    def image_statuses(self):
+        """id → (status, blob keys the record names)."""
+        if self.moto:
+            items = self._aws("dynamodb").scan(TableName="e2e-images")["Items"]
+            out = {}
+            for item in items:
+                if "id" not in item:
+                    continue
+                keys = {item["originalKey"]["S"]}
+                derivatives = item.get("derivatives", {}).get("M", {})
+                for name in ("thumbnail", "preview"):
+                    if name in derivatives:
+                        keys.add(derivatives[name]["M"]["key"]["S"])
+                others = derivatives.get("originalForOthers", {}).get("M", {})
+                if "key" in others:
+                    keys.add(others["key"]["S"])
+                out[item["id"]["S"]] = (item["status"]["S"], keys)
+            return out
+        db = sqlite3.connect(self.data / "gallery.sqlite3")
+        return {row[0]: (row[1], {k for k in row[2:] if k})
+                for row in db.execute("select id, status, original_key, thumb_key, preview_key, others_original_key from images")}
+
+    def live_jobs(self):
+        if self.moto:
+            items = self._aws("dynamodb").scan(TableName="e2e-jobs")["Items"]
+            return [i for i in items if i["status"]["S"] in ("queued", "running")]
+        db = sqlite3.connect(self.data / "gallery.sqlite3")
+        return db.execute("select id from jobs where status in ('queued', 'running')").fetchall()
 
     def log(self, name):
         path = self.data / f"{name}.log"
@@ -255,3 +316,36 @@ def register_and_login(stack, username, password="correct horse battery"):
     r = b.submit("/login", "/login", {"username": username, "password": password})
     assert r.status_code == 303, r.text
     return b
+
+
+class Metrics:
+    """Prometheus text read with prometheus_client's own parser (so the text must really parse)."""
+
+    def __init__(self, text):
+        from prometheus_client.parser import text_string_to_metric_families
+        self.families = {f.name: f for f in text_string_to_metric_families(text)}
+        self.samples = [s for f in self.families.values() for s in f.samples]
+
+    def type(self, family):
+        return self.families[family].type if family in self.families else None
+
+    def value(self, name, **labels):
+        """The sum over the samples of `name` whose labels include `labels` (0 when none)."""
+        return sum(s.value for s in self.samples
+                   if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+    def labels(self, name, label):
+        return {s.labels.get(label) for s in self.samples if s.name == name}
+
+
+def scrape(stack):
+    """GET /metrics through nginx from loopback, as a Prometheus on this host would."""
+    r = requests.get(stack.base + "/metrics")
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    return Metrics(r.text)
+
+
+def worker_metrics(stack):
+    path = Path(stack.env["GALLERY_WORKER_METRICS_FILE"])
+    return Metrics(path.read_text()) if path.exists() else None

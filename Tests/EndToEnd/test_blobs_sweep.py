@@ -79,18 +79,28 @@ def test_sweep_age_threshold_on_files(stack):
     two_hours_ago = time.time() - 7200
     for key in orphans_of(old):
         os.utime(stack.data / "blobs" / key, (two_hours_ago, two_hours_ago))
-    # A write in progress (the file store's temporary name) is not a blob.
-    partial = stack.data / "blobs" / "originals" / "11" / ".tmp-3F2504E0-writing"
-    partial.write_bytes(b"half")
-    os.utime(partial, (two_hours_ago, two_hours_ago))
+    # What interrupted writes leave: the file store's temporary names and the responder's
+    # upload files. Old ones go, young ones (a write may be in progress) stay.
+    interrupted = stack.data / "blobs" / "originals" / "11" / ".tmp-3F2504E0-killed"
+    writing = stack.data / "blobs" / "originals" / "22" / ".tmp-3F2504E1-writing"
+    killed_upload = stack.data / "tmp" / "upload-Ab12Cd"
+    receiving = stack.data / "tmp" / "upload-Ef34Gh"
+    for partial in (interrupted, writing, killed_upload, receiving):
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(b"half")
+    for partial in (interrupted, killed_upload):
+        os.utime(partial, (two_hours_ago, two_hours_ago))
 
     r = sweep(stack)
-    assert sorted(line.split()[1] for line in r.stdout.splitlines()) == sorted(orphans_of(old)), r.stdout
+    deleted = sorted(line.split()[1] for line in r.stdout.splitlines())
+    assert deleted == sorted(orphans_of(old) | {"originals/11/.tmp-3F2504E0-killed", "upload-Ab12Cd"}), r.stdout
     assert orphans_of(young) <= stack.blob_keys()
     assert not orphans_of(old) & stack.blob_keys()
-    assert partial.exists()
+    assert not interrupted.exists() and not killed_upload.exists()
+    assert writing.exists() and receiving.exists(), "young partial writes are left alone"
     sweep(stack, "--older-than", "0")
     assert not orphans_of(young) & stack.blob_keys()
+    assert not writing.exists() and not receiving.exists()
 
 
 def test_sweep_refuses_bad_arguments(stack):

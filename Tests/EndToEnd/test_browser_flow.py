@@ -8,7 +8,7 @@ import time
 import requests
 from PIL import Image
 
-from conftest import TESTDATA, Browser, register_and_login
+from conftest import TESTDATA, Browser, register_and_login, scrape, worker_metrics
 
 PHOTOS = [TESTDATA / "photos" / "albums" / "nature" / name for name in sorted(
     p.name for p in (TESTDATA / "photos" / "albums" / "nature").iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))][:3]
@@ -114,3 +114,71 @@ def test_profile_is_editable(stack):
     assert r.status_code == 303
     page = b.page("/profile").text
     assert "Bob &lt;Builder&gt;" in page and "<Builder>" not in page
+
+
+def test_metrics_count_the_upload_and_its_job(stack):
+    """/metrics (the responder) and the worker's metrics file after one upload, as deltas, so
+    that the module's other tests may run before."""
+    before = scrape(stack)
+    jobs_before = worker_metrics(stack)
+    completed_before = jobs_before.value("gallery_worker_jobs_total", kind="thumbnails", outcome="completed") \
+        if jobs_before else 0
+    b = register_and_login(stack, "carol")
+    r = upload(b, [PNG])
+    assert r.status_code == 303, r.text
+    [image] = wait_ready(b, 1)
+    assert b.page(f"/images/{image}").status_code == 200
+
+    after = scrape(stack)
+    for family, kind in [("gallery_http_requests", "counter"), ("gallery_http_request_duration_seconds", "histogram"),
+                         ("gallery_upload_files", "counter"), ("gallery_upload_bytes", "counter"),
+                         ("gallery_fcgi_busy_threads", "gauge"), ("gallery_fcgi_threads", "gauge"),
+                         ("gallery_jobs", "gauge"), ("gallery_jobs_oldest_queued_age_seconds", "gauge")]:
+        assert after.type(family) == kind, (family, after.families.keys())
+
+    def delta(name, **labels):
+        return after.value(name, **labels) - before.value(name, **labels)
+
+    assert delta("gallery_http_requests_total", method="POST", route="/upload", status="303") == 1
+    assert delta("gallery_http_request_duration_seconds_count", method="POST", route="/upload", status="303") == 1
+    assert delta("gallery_http_requests_total", method="GET", route="/images/:id", status="200") == 1
+    # Routes are patterns: no image id (nor any other path) ever becomes a label.
+    routes = after.labels("gallery_http_requests_total", "route")
+    assert not [r for r in routes if image in r], routes
+    assert all(r == "unmatched" or r.startswith("/") for r in routes), routes
+    assert delta("gallery_upload_files_total", outcome="accepted") == 1
+    assert delta("gallery_upload_bytes_total", outcome="accepted") == PNG.stat().st_size
+    assert after.value("gallery_fcgi_threads") == 4
+    # Read at scrape time: the job is done, nothing waits.
+    assert after.value("gallery_jobs", status="queued") == 0
+    assert after.value("gallery_jobs_oldest_queued_age_seconds") == 0
+
+    # The worker rewrites its file every second (GALLERY_WORKER_METRICS_SECONDS=1).
+    deadline = time.time() + 10
+    while True:
+        worker = worker_metrics(stack)
+        done = worker.value("gallery_worker_jobs_total", kind="thumbnails", outcome="completed") if worker else 0
+        if done >= completed_before + 1 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert done >= completed_before + 1, worker and worker.samples
+    assert worker.type("gallery_worker_job_duration_seconds") == "histogram"
+    assert worker.value("gallery_decode_child_exits_total", cause="ok") >= done
+    assert worker.labels("gallery_worker_jobs_total", "worker") == {"gallery-worker-e2e"}
+
+
+def test_metrics_are_for_this_host_only(stack):
+    """nginx answers /metrics to loopback (127.0.0.1, ::1) only; from another address — here
+    127.0.0.2, which is not in its allow list — both spellings of the route are refused."""
+    import http.client
+    from urllib.parse import urlsplit
+    url = urlsplit(stack.base)
+    for path in ["/metrics", "/metrics/", "/metrics?x=1"]:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=5, source_address=("127.0.0.2", 0))
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 403, (path, response.status, body[:200])
+        assert b"gallery_" not in body
+    assert requests.get(stack.base + "/metrics/").status_code == 200, "the same route, from loopback"

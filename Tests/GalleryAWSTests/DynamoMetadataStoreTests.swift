@@ -43,6 +43,7 @@ final class DynamoMetadataStoreTests: MotoTestCase {
     func testPublicFeedPages() throws { try suite.testPublicFeedPages() }
     func testPagesStableUnderChanges() throws { try suite.testPagesStableUnderChanges() }
     func testBadCursorIsInvalid() throws { try suite.testBadCursorIsInvalid() }
+    func testProcessingImagesForTheReconciler() throws { try suite.testProcessingImagesForTheReconciler() }
 
     // MARK: DynamoDB only
 

@@ -43,6 +43,7 @@ final class S3BlobStoreTests: MotoTestCase {
     func testListPagesInKeyOrder() throws { try suite.testListPagesInKeyOrder() }
     func testListByPrefix() throws { try suite.testListByPrefix() }
     func testListRefusesBadArguments() throws { try suite.testListRefusesBadArguments() }
+    func testAbandonedWritesNeverIncludeBlobs() throws { try suite.testAbandonedWritesNeverIncludeBlobs() }
 
     // MARK: S3 only
 

@@ -136,6 +136,18 @@ public final class BlobStoreConformance {
     }
 
     /// Keys come from the application; anything else is refused, never cleaned up.
+    /// The clean-up of interrupted writes never takes a stored blob, however old.
+    public func testAbandonedWritesNeverIncludeBlobs() throws {
+        let keys = ["originals/ab/kept.jpg", "thumbs/kept.webp"]
+        for key in keys { try store.put(key: key, data: Data("x".utf8), contentType: "image/jpeg") }
+        let future = Date().addingTimeInterval(3600)
+        for name in try store.removeAbandonedWrites(startedBefore: future, dryRun: true) {
+            XCTAssertFalse(keys.contains(name), name)
+        }
+        _ = try store.removeAbandonedWrites(startedBefore: future, dryRun: false)
+        XCTAssertEqual(try store.list(prefix: "", cursor: nil, limit: 100).items.map(\.key).sorted(), keys.sorted())
+    }
+
     public func testInvalidKeysAreRefused() throws {
         let bad = ["", "/etc/passwd", "../outside.jpg", "a/../../b.jpg", "a/./b.jpg", "..", "a//b.jpg",
                    "trailing/", "Upper/Case.JPG", "space here.jpg", "back\\slash", "null\u{0}byte",

@@ -71,6 +71,25 @@ public final class JobQueueConformance {
         XCTAssertGreaterThan(b.version, a.version)
     }
 
+    /// Claims after a failure are attempts; claims that take over an expired lease are also
+    /// interruptions (the worker before was lost). A requeue starts both budgets again.
+    public func testTakeoversCountAsInterruptions() throws {
+        _ = try queue.enqueue(.image("img1"), availableAt: now)
+        let first = try XCTUnwrap(queue.claim(owner: "a", lease: 10, now: now))
+        XCTAssertEqual(first.interruptions, 0)
+        try queue.fail(first, error: "broken (detail)", retryAt: now, now: now)
+        let second = try XCTUnwrap(queue.claim(owner: "b", lease: 10, now: now))
+        XCTAssertEqual([second.attempts, second.interruptions], [2, 0], "a retry after a failure is no interruption")
+        let third = try XCTUnwrap(queue.claim(owner: "c", lease: 10, now: now.addingTimeInterval(11)))
+        XCTAssertEqual([third.attempts, third.interruptions], [3, 1], "taking over b's expired lease")
+        XCTAssertEqual(third.lastError, "broken (detail)", "the last failure stays on record")
+        XCTAssertEqual(try queue.job(id: third.id)?.interruptions, 1)
+        try queue.fail(third, error: "dead", retryAt: nil, now: now.addingTimeInterval(11))
+        try queue.requeue(id: third.id, now: now.addingTimeInterval(12))
+        let again = try XCTUnwrap(queue.job(id: third.id))
+        XCTAssertEqual([again.attempts, again.interruptions], [0, 0])
+    }
+
     /// A worker whose lease was taken over can change nothing; the new owner can.
     public func testStaleClaimIsFenced() throws {
         _ = try queue.enqueue(.image("img1"), availableAt: now)

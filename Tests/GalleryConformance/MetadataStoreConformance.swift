@@ -301,6 +301,32 @@ public final class MetadataStoreConformance {
         assertThrows(.invalid("")) { try store.images(ownerID: "u1", cursor: "%%%", limit: 10) }
     }
 
+    public func testProcessingImagesForTheReconciler() throws {
+        let now = wholeMilliseconds()
+        for i in 0..<7 {
+            try store.putImage(Self.image(id: "old\(i)", owner: "u1", createdAt: now.addingTimeInterval(-3600 + Double(i))))
+        }
+        try store.putImage(Self.image(id: "fresh", owner: "u1", createdAt: now))
+        try store.putImage(Self.image(id: "done", owner: "u2", createdAt: now.addingTimeInterval(-7200)))
+        try store.markImageReady(id: "done", derivatives: ImageDerivatives(
+            thumbnail: Derivative(key: "thumbs/done.webp", width: 1, height: 1, byteSize: 1),
+            preview: Derivative(key: "previews/done.webp", width: 1, height: 1, byteSize: 1)))
+        try store.putImage(Self.image(id: "failed", owner: "u2", createdAt: now.addingTimeInterval(-7200)))
+        try store.markImageFailed(id: "failed", reason: "x")
+        var found: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try store.processingImages(createdBefore: now.addingTimeInterval(-60), cursor: cursor, limit: 3)
+            XCTAssertLessThanOrEqual(page.items.count, 3)
+            found += page.items.map(\.id)
+            cursor = page.next
+            pages += 1
+        } while cursor != nil && pages < 100
+        XCTAssertEqual(found.sorted(), (0..<7).map { "old\($0)" }, "processing and older than the cut-off, each once")
+        assertThrows(.invalid("")) { try store.processingImages(createdBefore: now, cursor: nil, limit: 0) }
+    }
+
     // MARK: Helpers
 
     /// Follows `next` to the end; every page holds at most `limit` items.

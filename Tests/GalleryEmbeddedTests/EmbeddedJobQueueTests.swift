@@ -27,6 +27,7 @@ final class EmbeddedJobQueueTests: XCTestCase {
     func testClaimWaitsForAvailability() throws { try suite.testClaimWaitsForAvailability() }
     func testClaimsOldestAvailableFirst() throws { try suite.testClaimsOldestAvailableFirst() }
     func testExpiredLeaseIsReclaimed() throws { try suite.testExpiredLeaseIsReclaimed() }
+    func testTakeoversCountAsInterruptions() throws { try suite.testTakeoversCountAsInterruptions() }
     func testStaleClaimIsFenced() throws { try suite.testStaleClaimIsFenced() }
     func testFailWithRetry() throws { try suite.testFailWithRetry() }
     func testFailWithoutRetryIsDeadUntilRequeued() throws { try suite.testFailWithoutRetryIsDeadUntilRequeued() }

@@ -41,6 +41,7 @@ final class EmbeddedMetadataStoreTests: XCTestCase {
     func testPublicFeedPages() throws { try suite.testPublicFeedPages() }
     func testPagesStableUnderChanges() throws { try suite.testPagesStableUnderChanges() }
     func testBadCursorIsInvalid() throws { try suite.testBadCursorIsInvalid() }
+    func testProcessingImagesForTheReconciler() throws { try suite.testProcessingImagesForTheReconciler() }
 
     /// The pages the responder renders on every request are each one range scan of an index,
     /// without sorting: the query plans say so.

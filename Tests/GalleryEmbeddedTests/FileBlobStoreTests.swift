@@ -34,6 +34,7 @@ final class FileBlobStoreTests: XCTestCase {
     func testListPagesInKeyOrder() throws { try suite.testListPagesInKeyOrder() }
     func testListByPrefix() throws { try suite.testListByPrefix() }
     func testListRefusesBadArguments() throws { try suite.testListRefusesBadArguments() }
+    func testAbandonedWritesNeverIncludeBlobs() throws { try suite.testAbandonedWritesNeverIncludeBlobs() }
 
     /// nginx serves the file under the internal prefix; it reads it as another user.
     func testFilesLandUnderTheRootReadableByNginx() throws {
@@ -80,5 +81,26 @@ final class FileBlobStoreTests: XCTestCase {
         let other = try FileBlobStore(root: directory.appendingPathComponent("b2"), accelPrefix: "/internal/blobs")
         XCTAssertEqual(try other.delivery(key: "a/b.webp", contentType: "image/webp", downloadName: nil),
                        .accelRedirect("/internal/blobs/a/b.webp"))
+    }
+}
+
+/// What a kill in the middle of a file write leaves, and the sweep's clean-up of it.
+final class FileBlobStoreLeftoverTests: XCTestCase {
+    func testOnlyOldUnfinishedWritesAreRemoved() throws {
+        let root = try makeTemporaryDirectory("gallery-leftovers")
+        defer { try? FileManager.default.removeItem(at: root) }  // test scratch
+        let store = try FileBlobStore(root: root)
+        try store.put(key: "originals/ab/photo.jpg", data: Data("photo".utf8), contentType: "image/jpeg")
+        let dir = root.appendingPathComponent("originals/ab")
+        let killed = dir.appendingPathComponent(".tmp-killed"), writing = dir.appendingPathComponent(".tmp-writing")
+        for file in [killed, writing] { try Data("half".utf8).write(to: file) }
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-7200)], ofItemAtPath: killed.path)
+        let cutoff = Date().addingTimeInterval(-3600)
+        XCTAssertEqual(try store.removeAbandonedWrites(startedBefore: cutoff, dryRun: true), ["originals/ab/.tmp-killed"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: killed.path), "a dry run removes nothing")
+        XCTAssertEqual(try store.removeAbandonedWrites(startedBefore: cutoff, dryRun: false), ["originals/ab/.tmp-killed"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: killed.path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: writing.path), "a write that may be in progress stays")
+        XCTAssertEqual(try store.list(prefix: "", cursor: nil, limit: 10).items.map(\.key), ["originals/ab/photo.jpg"])
     }
 }

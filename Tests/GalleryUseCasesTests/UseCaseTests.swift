@@ -3,6 +3,7 @@ import GalleryCore
 import GalleryEmbedded
 import GalleryUseCases
 import ImageInspection
+import Logging
 import XCTest
 
 /// The rules of the use cases, on real embedded stores (one SQLite file, a blob folder).
@@ -147,5 +148,40 @@ final class UseCaseTests: XCTestCase {
         XCTAssertNil(try app.stores.metadata.profile(userID: alice.userID))
         XCTAssertEqual(try blobKeys(), [])
         XCTAssertNotNil(try app.stores.metadata.profile(userID: bob.userID), "nobody else is touched")
+    }
+}
+
+/// The reconciler on the embedded stores.
+final class ReconcilerTests: XCTestCase {
+    func testAPhotoLeftProcessingWithoutAJobGetsOneAndNothingElseChanges() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-reconcile-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }  // test scratch
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let database = try SQLiteDatabase(file: root.appendingPathComponent("gallery.sqlite3"))
+        let metadata = SQLiteMetadataStore(database: database)
+        let jobs = SQLiteJobQueue(database: database)
+        let stores = Stores(metadata: metadata, catalog: SQLiteCatalogStore(database: database), jobs: jobs,
+                            blobs: try FileBlobStore(root: root.appendingPathComponent("blobs")),
+                            identity: LocalIdentityProvider(database: database, mailer: try OutboxMailer(
+                                directory: root.appendingPathComponent("outbox"), from: "t@localhost"), siteURL: "http://t"))
+        let now = Date()
+        func image(_ age: TimeInterval, encrypted: Bool = false) -> ImageRecord {
+            let id = Identifiers.make(now: now.addingTimeInterval(-age))
+            return ImageRecord(id: id, ownerID: "u", ownerUsername: "u", status: encrypted ? .ready : .processing,
+                               visibility: .private, format: .jpeg, originalFilename: "a.jpg", byteSize: 1, width: 1, height: 1,
+                               sha256: id, originalKey: BlobKeys.original(imageID: id, fileExtension: "jpg"),
+                               createdAt: now.addingTimeInterval(-age), encrypted: encrypted)
+        }
+        let stranded = image(3600)      // what a crash between record and job left
+        let queued = image(3600)        // has its job
+        let uploading = image(5)        // within the grace period: its job may be on its way
+        for record in [stranded, queued, uploading] { try metadata.putImage(record) }
+        try jobs.enqueue(.image(queued.id), availableAt: now)
+
+        let reconciler = Reconciler(stores: stores, logger: Logger(label: "test"))
+        XCTAssertEqual(try reconciler.repair(now: now, grace: 600), [stranded.id])
+        let subjects = try jobs.jobs(status: .queued, cursor: nil, limit: 10).items.map(\.subject)
+        XCTAssertEqual(Set(subjects), [.image(stranded.id), .image(queued.id)])
+        XCTAssertEqual(try reconciler.repair(now: now, grace: 600), [], "a second run finds nothing to do")
     }
 }

@@ -18,6 +18,30 @@ final class AdminCommandTests: XCTestCase {
         try runGallery(arguments, environment: site.environment)
     }
 
+    /// A photo a crash left processing with no job (record written, job not) is found by
+    /// `gallery repair`, gets its job, and a worker makes it ready.
+    func testRepairQueuesAStrandedPhotoAndAWorkerFinishesIt() throws {
+        let stranded = try site.upload(naturePhotos[1])
+        for job in try site.allJobs() {
+            let claimed = try XCTUnwrap(site.jobs.claim(owner: "crash", lease: 60, now: Date()))
+            XCTAssertEqual(claimed.id, job.id)
+            try site.jobs.complete(claimed, now: Date())  // as if the job had never been written
+        }
+        XCTAssertEqual(try site.metadata.image(id: stranded.id)?.status, .processing)
+        var run = try gallery("repair", "--grace", "3600")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.out, "", "within the grace period an upload may still be writing its job")
+        run = try gallery("repair", "--grace", "0")
+        XCTAssertEqual(run.status, 0, run.err)
+        XCTAssertEqual(run.out, "queued \(stranded.id)\n")
+        let pool = WorkerPool(stores: site.stores(), settings: site.settings(), logger: LogRecorder().logger)
+        pool.start()
+        defer { pool.shutdown(deadline: 1) }
+        XCTAssert(try eventually(timeout: 20) { try site.metadata.image(id: stranded.id)?.status == .ready })
+        run = try gallery("repair", "--grace", "0")
+        XCTAssertEqual(run.out, "", "nothing left to repair")
+    }
+
     func testListCountRequeueAndRegenerate() throws {
         let html = site.root.appendingPathComponent("page.jpg")
         try Data("<html>no photo</html>".utf8).write(to: html)
@@ -73,9 +97,16 @@ final class AdminCommandTests: XCTestCase {
         run = try gallery("thumbnails", "regenerate", "no-such-image")
         XCTAssertEqual(run.status, 1)
 
+        // The same gauges /metrics shows (QueueDepthGauges), and nothing else.
         run = try gallery("jobs", "depth", "--prometheus")
-        XCTAssert(run.out.contains("gallery_jobs{status=\"queued\"} 2"), run.out)
-        XCTAssert(run.out.contains("gallery_jobs{status=\"dead\"} 0"), run.out)
+        XCTAssertEqual(run.status, 0, run.err)
+        let exposition = Set(run.out.split(separator: "\n").map(String.init))
+        XCTAssert(exposition.isSuperset(of: ["# TYPE gallery_jobs gauge", "gallery_jobs{status=\"queued\"} 2.0",
+                                        "gallery_jobs{status=\"running\"} 0.0", "gallery_jobs{status=\"dead\"} 0.0",
+                                        "# TYPE gallery_jobs_oldest_queued_age_seconds gauge"]), run.out)
+        XCTAssertEqual(exposition.filter { !$0.hasPrefix("gallery_jobs") && !$0.hasPrefix("# TYPE gallery_jobs") }, Set<String>(), run.out)
+        XCTAssertGreaterThan(try XCTUnwrap(exposition.first { $0.hasPrefix("gallery_jobs_oldest_queued_age_seconds ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }), 0)
     }
 
     func testRegenerateAllRequeuesEveryImageOnce() throws {

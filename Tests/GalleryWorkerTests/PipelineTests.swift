@@ -157,18 +157,46 @@ final class PipelineTests: XCTestCase {
         XCTAssertFalse(try site.blobFiles().contains { $0.hasPrefix("thumbs/") || $0.hasPrefix("previews/") })
     }
 
-    func testAJobInterruptedOnItsLastAttemptIsGivenUp() throws {
-        // Attempts used up by workers that died mid-job (the claim counts them, nobody failed them).
-        let image = try site.upload(naturePhotos[5])
-        for attempt in 1...3 {
+    /// Claims by workers that died mid-job (the claim counts them, nobody failed them).
+    private func claimByDeadWorkers(_ count: Int) throws {
+        for attempt in 1...count {
             let job = try XCTUnwrap(site.jobs.claim(owner: "dead-worker-\(attempt)", lease: 0.01, now: Date()))
             XCTAssertEqual(job.attempts, attempt)
+            XCTAssertEqual(job.interruptions, attempt - 1, "a takeover of an expired lease is an interruption")
             Thread.sleep(forTimeInterval: 0.02)
         }
-        startPool(site.settings(maxAttempts: 3))
+    }
+
+    func testAGoodPhotoSurvivesMoreWorkerDeathsThanItHasAttempts() throws {
+        let image = try site.upload(naturePhotos[5])
+        try claimByDeadWorkers(3)
+        startPool(site.settings(maxAttempts: 3, maxInterruptions: 5))
+        try waitUntilSettled([image])
+        XCTAssertEqual(try site.metadata.image(id: image.id)?.status, .ready, "workers' deaths are not the photo's failures")
+    }
+
+    func testAJobInterruptedTooOftenIsGivenUp() throws {
+        let image = try site.upload(naturePhotos[5])
+        try claimByDeadWorkers(3)
+        startPool(site.settings(maxAttempts: 3, maxInterruptions: 3))
         try waitUntilSettled([image])
         XCTAssertEqual(try site.metadata.image(id: image.id)?.failureReason, FailureReasons.interrupted)
         XCTAssert(try eventually(timeout: 5) { try site.job(of: image).status == .dead })
+    }
+
+    func testAPoisonPhotoThatAlsoKilledWorkersEndsWithItsOwnReason() throws {
+        let image = try site.upload(naturePhotos[5])
+        // One real failure of the photo, then two workers lost on it.
+        let first = try XCTUnwrap(site.jobs.claim(owner: "w1", lease: 30, now: Date()))
+        try site.jobs.fail(first, error: "\(FailureReasons.undecodable) (gd: bad data)", retryAt: Date(), now: Date())
+        for owner in ["lost-1", "lost-2"] {
+            _ = try XCTUnwrap(site.jobs.claim(owner: owner, lease: 0.01, now: Date()))
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        startPool(site.settings(maxAttempts: 3, maxInterruptions: 2))
+        try waitUntilSettled([image])
+        XCTAssertEqual(try site.metadata.image(id: image.id)?.failureReason, FailureReasons.undecodable,
+                       "the owner sees what is wrong with the photo, not that workers died")
     }
 
     func testAnIdleWorkerIsWokenByTheDatabaseChanging() throws {

@@ -132,6 +132,9 @@ final class FlakyBlobs: BlobStore, @unchecked Sendable {
     func list(prefix: String, cursor: String?, limit: Int) throws -> Page<BlobInfo> {
         try outage.check("list"); return try base.list(prefix: prefix, cursor: cursor, limit: limit)
     }
+    func removeAbandonedWrites(startedBefore cutoff: Date, dryRun: Bool) throws -> [String] {
+        try base.removeAbandonedWrites(startedBefore: cutoff, dryRun: dryRun)
+    }
 }
 
 /// Only the calls the worker makes fail; the rest pass through.
@@ -164,4 +167,7 @@ final class FlakyMetadata: MetadataStore, @unchecked Sendable {
         try base.images(ownerID: ownerID, cursor: cursor, limit: limit)
     }
     func publicFeed(cursor: String?, limit: Int) throws -> Page<ImageRecord> { try base.publicFeed(cursor: cursor, limit: limit) }
+    func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        try base.processingImages(createdBefore: createdBefore, cursor: cursor, limit: limit)
+    }
 }

@@ -132,11 +132,11 @@ final class Site {
         return record
     }
 
-    func settings(slots: Int = 1, lease: TimeInterval = 2, maxAttempts: Int = 3,
+    func settings(slots: Int = 1, lease: TimeInterval = 2, maxAttempts: Int = 3, maxInterruptions: Int = 5,
                   isolation: ((inout IsolationSettings) -> Void)? = nil) -> WorkerSettings {
         var iso = IsolationSettings(executable: workerBinary, timeout: 30)
         isolation?(&iso)
-        return WorkerSettings(slots: slots, lease: lease, maxAttempts: maxAttempts,
+        return WorkerSettings(slots: slots, lease: lease, maxAttempts: maxAttempts, maxInterruptions: maxInterruptions,
                               retryBase: 0.02, retryCap: 0.1, pollMinimum: pollInterval.lowerBound,
                               pollMaximum: pollInterval.upperBound,
                               storageBackoffMaximum: 0.3, shutdownDeadline: 5,

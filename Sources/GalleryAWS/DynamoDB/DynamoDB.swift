@@ -74,6 +74,18 @@ struct DynamoDB: Sendable {
         }
     }
 
+    /// One Scan page (maintenance only: it reads the whole table over its pages).
+    func scan(_ table: String, filter: Expression, limit: Int, startKey: DynamoItem? = nil) throws -> QueryPage {
+        var body: [String: Any] = ["TableName": table, "Limit": limit]
+        filter.add(to: &body, as: "FilterExpression")
+        if let startKey { body["ExclusiveStartKey"] = startKey.json }
+        let answer = try call("Scan", body)
+        return try decoded("Scan") {
+            QueryPage(items: try ((answer["Items"] as? [Any]) ?? []).map { try DynamoItem(json: $0) },
+                      lastEvaluatedKey: try answer["LastEvaluatedKey"].map { try DynamoItem(json: $0) })
+        }
+    }
+
     /// Follows `LastEvaluatedKey` until `wanted` items arrived or the key range ends (a Query
     /// page stops at 1 MB whatever its Limit).
     func queryUpTo(_ wanted: Int, _ table: String, index: String? = nil, key: Expression, filter: String? = nil,

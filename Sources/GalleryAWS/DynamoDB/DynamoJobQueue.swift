@@ -9,7 +9,7 @@ import GalleryCore
 /// Heartbeat, complete, fail and release are conditioned on owner and version (fencing).
 public final class DynamoJobQueue: JobQueue {
     private let db: DynamoDB
-    private let tables: DynamoTables
+    let tables: DynamoTables
     public let shards: Int
     /// Done jobs stay listable this long, then DynamoDB's TTL removes them.
     public let doneRetention: TimeInterval
@@ -31,6 +31,17 @@ public final class DynamoJobQueue: JobQueue {
 
     @discardableResult
     public func enqueue(_ subject: JobSubject, availableAt: Date) throws -> Job {
+        let (job, item) = newJob(subject, availableAt: availableAt)
+        do {
+            try db.putItem(tables.jobs, item, condition: Expression(text: "attribute_not_exists(id)"))
+        } catch {
+            throw error.asGalleryError
+        }
+        return job
+    }
+
+    /// A queued job and its item (`DynamoImageIntake` puts it in the image's own transaction).
+    func newJob(_ subject: JobSubject, availableAt: Date) -> (Job, item: DynamoItem) {
         let created = DynamoTime.date(milliseconds: DynamoTime.milliseconds(Date()))
         let job = Job(id: Identifiers.make(now: created), subject: subject, status: .queued, leaseOwner: nil,
                       leaseUntil: nil, attempts: 0, availableAt: DynamoTime.date(milliseconds: DynamoTime.milliseconds(availableAt)),
@@ -41,12 +52,7 @@ public final class DynamoJobQueue: JobQueue {
         item["queue"] = .s(JobItem.queue(shard))
         item["due"] = .milliseconds(job.availableAt)
         item["statusKey"] = .s(JobItem.statusKey(.queued, shard))
-        do {
-            try db.putItem(tables.jobs, item, condition: Expression(text: "attribute_not_exists(id)"))
-        } catch {
-            throw error.asGalleryError
-        }
-        return job
+        return (job, item)
     }
 
     public func claim(owner: String, lease: TimeInterval, now: Date) throws -> Job? {
@@ -76,17 +82,24 @@ public final class DynamoJobQueue: JobQueue {
             for candidate in ordered {
                 guard let id = candidate["id"]?.string, let shard = candidate["shard"]?.int else { continue }
                 let leaseUntil = AttributeValue.milliseconds(now.addingTimeInterval(lease))
+                // Taking over an expired lease counts an interruption; the condition holds the
+                // candidate to the state it was read in, so the count is exact.
+                let takeover = candidate["status"]?.string == JobStatus.running.rawValue
                 do {
                     let item = try db.updateItem(
                         tables.jobs, key: ["id": .s(id)],
                         update: Expression(
                             text: "SET #status = :running, leaseOwner = :owner, leaseUntil = :until, #due = :until, "
-                                + "attempts = attempts + :one, #version = #version + :one, updatedAt = :now, statusKey = :sk",
+                                + "attempts = attempts + :one, #version = #version + :one, updatedAt = :now, statusKey = :sk"
+                                + (takeover ? ", interruptions = if_not_exists(interruptions, :zero) + :one" : ""),
                             names: Self.names("status", "due", "version"),
                             values: [":running": .s(JobStatus.running.rawValue), ":owner": .s(owner), ":until": leaseUntil,
-                                     ":one": .int(1), ":now": nowValue, ":sk": .s(JobItem.statusKey(.running, shard)),
-                                     ":queued": .s(JobStatus.queued.rawValue)]),
-                        condition: Expression(text: "(#status = :queued AND availableAt <= :now) OR (#status = :running AND leaseUntil < :now)"),
+                                     ":one": .int(1), ":zero": .int(0), ":now": nowValue,
+                                     ":sk": .s(JobItem.statusKey(.running, shard)), ":queued": .s(JobStatus.queued.rawValue)]
+                                // DynamoDB refuses values the expressions do not use.
+                                .filter { takeover ? $0.key != ":queued" : $0.key != ":zero" }),
+                        condition: Expression(text: takeover ? "#status = :running AND leaseUntil < :now"
+                                                             : "#status = :queued AND availableAt <= :now"),
                         returnValues: "ALL_NEW")
                     return try decode(item)
                 } catch let error as AWSError where error.isConditionFailure {
@@ -175,7 +188,7 @@ public final class DynamoJobQueue: JobQueue {
             try db.updateItem(
                 tables.jobs, key: ["id": .s(id)],
                 update: Expression(
-                    text: "SET #status = :queued, attempts = :zero, availableAt = :now, #due = :now, #queue = :q, "
+                    text: "SET #status = :queued, attempts = :zero, interruptions = :zero, availableAt = :now, #due = :now, #queue = :q, "
                         + "statusKey = :sk, #version = #version + :one, updatedAt = :now REMOVE #ttl",
                     names: Self.names("status", "due", "queue", "version", "ttl"),
                     values: [":queued": .s(JobStatus.queued.rawValue), ":zero": .int(0), ":now": nowValue, ":one": .int(1),
@@ -282,7 +295,7 @@ enum JobItem {
     static func encode(_ job: Job) -> DynamoItem {
         var item: DynamoItem = [
             "id": .s(job.id), "imageID": .s(job.subject.id), "kind": .s(job.kind.rawValue), "status": .s(job.status.rawValue),
-            "attempts": .int(job.attempts), "availableAt": .milliseconds(job.availableAt),
+            "attempts": .int(job.attempts), "interruptions": .int(job.interruptions), "availableAt": .milliseconds(job.availableAt),
             "createdAt": .milliseconds(job.createdAt), "updatedAt": .milliseconds(job.updatedAt), "version": .int(job.version),
             "createdKey": .s(DynamoTime.sortKey(job.createdAt, id: job.id)),
         ]
@@ -299,7 +312,8 @@ enum JobItem {
         // The attribute is named for the first kind of job; it holds the subject's id.
         return Job(id: try item.string("id"), subject: JobSubject(kind: kind, id: try item.string("imageID")), status: status,
                    leaseOwner: item["leaseOwner"]?.string, leaseUntil: item["leaseUntil"]?.date,
-                   attempts: try item.int("attempts"), availableAt: try item.date("availableAt"),
+                   attempts: try item.int("attempts"), interruptions: item["interruptions"]?.int ?? 0,
+                   availableAt: try item.date("availableAt"),
                    lastError: item["lastError"]?.string, createdAt: try item.date("createdAt"),
                    updatedAt: try item.date("updatedAt"), version: try item.int("version"))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import GalleryCrypto
 
 /// Profiles, sessions and images in DynamoDB (tables of `DynamoTables`). Every read of one
 /// item is strongly consistent; lists are Queries on indexes, newest first, cursor-paged.
@@ -160,14 +161,39 @@ public final class DynamoMetadataStore: MetadataStore {
     /// is not being removed: `.notFound`, as on SQLite); the search entries just before it.
     /// `.invalid` for details the catalog would refuse.
     public func putImage(_ image: ImageRecord) throws {
+        try put(image)
+    }
+
+    /// `with`: more writes of the same transaction (`DynamoImageIntake`'s job).
+    func put(_ image: ImageRecord, with more: [[String: Any]] = []) throws {
         try CatalogRules.checkDetails(title: image.title, description: image.description, tags: image.tags)
         try CatalogRules.checkVisibility(image.visibility, encrypted: image.encrypted)
         try CatalogRules.checkShareToken(image.shareToken)
-        try call { try writer.create(image) }
+        try call { try writer.create(image, with: more) }
     }
 
     public func image(id: String) throws -> ImageRecord? {
         try call { try db.getItem(tables.images, key: ["id": .s(id)]).map(ImageItem.decode) }
+    }
+
+    /// A Scan of the images table (the cursor is the last key it read, base64url).
+    public func processingImages(createdBefore: Date, cursor: String?, limit: Int) throws -> Page<ImageRecord> {
+        let limit = try PageSize.checked(limit)
+        var start: DynamoItem?
+        if let cursor {
+            guard let bytes = Encoding.base64URLDecode(cursor), let id = String(bytes: bytes, encoding: .utf8),
+                  !id.isEmpty, id.utf8.count <= 200 else { throw GalleryError.invalid("bad page cursor") }
+            start = ["id": .s(id)]
+        }
+        let page = try call {
+            try db.scan(tables.images, filter: Expression(text: "#status = :processing AND createdAt < :before",
+                                                          names: ["#status": "status"],
+                                                          values: [":processing": .s(ImageStatus.processing.rawValue),
+                                                                   ":before": .milliseconds(createdBefore)]),
+                        limit: limit, startKey: start)
+        }
+        let next = try page.lastEvaluatedKey.map { Encoding.base64URL(Array(try $0.string("id").utf8)) }
+        return Page(items: try page.items.map(ImageItem.decode), next: next)
     }
 
     /// Also indexes the camera's words and moves the photo in albums ordered by date taken.

@@ -35,11 +35,12 @@ struct ImageWriter {
 
     /// Puts a new image, its search entries and its bytes in the owner's usage. `.conflict`
     /// for an existing id; `.notFound` while the owner's account is being removed.
-    func create(_ image: ImageRecord) throws {
+    /// `with`: more writes of the same transaction (the image's job).
+    func create(_ image: ImageRecord, with more: [[String: Any]] = []) throws {
         let keys = Self.termKeys(image)
         try putEntries(keys, image)
         try putOwned(ImageItem.encode(image, version: 0), into: tables.images, owner: image.ownerID,
-                     usage: usageChange(image.ownerID, bytes: image.byteSize, images: 1), what: "An image")
+                     usage: usageChange(image.ownerID, bytes: image.byteSize, images: 1), what: "An image", with: more)
     }
 
     /// Replaces the image with `change(current)` (nil: no write). Returns the image as it is
@@ -240,17 +241,18 @@ struct ImageWriter {
     /// Puts a new item of `owner`'s (its id must be new) in one transaction with its `usage`
     /// change, refused while the owner's account is being removed: `.conflict` for an existing
     /// id ("<what> with this id exists."), `.notFound` for a tombstoned owner.
-    func putOwned(_ item: DynamoItem, into table: String, owner: String, usage: [String: Any], what: String) throws {
+    func putOwned(_ item: DynamoItem, into table: String, owner: String, usage: [String: Any], what: String,
+                  with more: [[String: Any]] = []) throws {
         do {
             try db.transactWrite([
                 ["Put": ["TableName": table, "Item": item.json, "ConditionExpression": "attribute_not_exists(id)"]],
                 usage,
                 ["ConditionCheck": ["TableName": tables.profiles, "Key": ProfileItem.key(owner).json,
                                     "ConditionExpression": "attribute_not_exists(deletedAt)"]],
-            ])
+            ] + more)
         } catch let canceled as TransactionCanceled {
             if canceled.reasons.first == "ConditionalCheckFailed" { throw GalleryError.conflict("\(what) with this id exists.") }
-            if canceled.reasons.count == 3, canceled.reasons[2] == "ConditionalCheckFailed" { throw GalleryError.notFound }
+            if canceled.reasons.count >= 3, canceled.reasons[2] == "ConditionalCheckFailed" { throw GalleryError.notFound }
             throw canceled.error.unavailable
         }
     }

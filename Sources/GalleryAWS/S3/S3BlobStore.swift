@@ -120,6 +120,11 @@ public final class S3BlobStore: BlobStore {
         return .redirect(try call { try bucket.presignedGet(key: key, query: query, expires: Int(urlLifetime), date: signedAt) })
     }
 
+    /// S3 keeps nothing of an unfinished write: an interrupted PUT stores nothing, and an
+    /// unfinished multipart upload is invisible and aborted after a day by the bucket's
+    /// lifecycle rule (`gallery setup`). So there is nothing to remove here.
+    public func removeAbandonedWrites(startedBefore cutoff: Date, dryRun: Bool) throws -> [String] { [] }
+
     /// The objects under `prefix`, a page at a time, as S3 describes them (`list` is the
     /// seam's view of this, used by `gallery blobs sweep`).
     public func objects(prefix: String, continuation: String? = nil, limit: Int = 1000) throws -> (objects: [S3Object], next: String?) {

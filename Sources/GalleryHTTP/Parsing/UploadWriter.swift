@@ -20,8 +20,10 @@ final class UploadWriter {
     private var buffer: [UInt8] = []
     private static let bufferSize = 64 * 1024
 
+    static let namePrefix = "upload-"
+
     init(directory: URL) throws {
-        var template = Array(directory.appendingPathComponent("upload-XXXXXX").path.utf8CString)
+        var template = Array(directory.appendingPathComponent(Self.namePrefix + "XXXXXX").path.utf8CString)
         // mkstemp: unique name, O_EXCL, mode 0600.
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
@@ -104,4 +106,31 @@ final class UploadWriter {
 /// write(2), named apart from `UploadWriter.write` which hides it inside the class.
 private func systemWrite(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, pointer, count)
+}
+
+/// Upload files a killed responder left in the temporary directory.
+public enum AbandonedUploads {
+    /// Older than this, no request is still writing the file: nginx hands the responder a body
+    /// it has buffered whole, so a part is written at disk speed. The sweep's default age too.
+    public static let safeAge: TimeInterval = 3600
+
+    /// Removes (or, with `dryRun`, only names) the upload files in `directory` last written
+    /// before `cutoff`: older than any request could still be receiving. Returns their names.
+    public static func remove(in directory: URL, writtenBefore cutoff: Date, dryRun: Bool = false) throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [String] = []
+        for name in names.sorted() where name.hasPrefix(UploadWriter.namePrefix) {
+            let path = directory.appendingPathComponent(name).path
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let modified = attributes[.modificationDate] as? Date, modified < cutoff else { continue }
+            if !dryRun {
+                guard unlink(path) == 0 || errno == ENOENT else {
+                    throw GalleryError.unavailable("cannot remove \(path): \(String(cString: strerror(errno)))")
+                }
+            }
+            removed.append(name)
+        }
+        return removed
+    }
 }

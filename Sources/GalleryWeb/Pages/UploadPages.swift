@@ -28,6 +28,7 @@ struct UploadPages {
                 ? .encrypted
                 : .plain(try Field.visibility(fields.first("visibility"), fallback: user.defaultVisibility))
             let outcome = try uploads.store(photos, owner: user, protection: protection)
+            c.upload?.stored = outcome.stored.map(\.image.byteSize)
             if !encrypt && outcome.duplicates.isEmpty { return .redirect("/gallery") }
             return c.page("upload-result", title: encrypt ? "Your keys" : "Uploaded", [
                 "encrypted": encrypt,
@@ -82,6 +83,7 @@ struct UploadPages {
             throw error
         }
         defer { for file in parsed.files { try? FileManager.default.removeItem(at: file.file) } }  // temp files only
+        c.upload = UploadTally(received: parsed.files.map(\.byteSize))
         try c.checkCSRF(parsed.fields)
         guard !parsed.files.isEmpty else {
             return try uploadPage(c, errors: ["Choose at least one photo."], status: 400)

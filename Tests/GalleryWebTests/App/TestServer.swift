@@ -1,7 +1,9 @@
+import CoreMetrics
 import Foundation
 import GalleryCore
 import GalleryEmbedded
 import GalleryHTTP
+import GalleryMetrics
 import GalleryUseCases
 @testable import GalleryWeb
 
@@ -22,7 +24,9 @@ final class TestServer {
         return repoRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
     }
 
-    init(environment: [String: String] = [:]) throws {
+    /// `metrics`: what /metrics shows; `metricsFactory`: where the app records.
+    init(environment: [String: String] = [:], metrics: MetricsExposition? = nil,
+         metricsFactory: MetricsFactory = MetricsSystem.factory) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gallery-web-\(UUID().uuidString)")
         var env = ["GALLERY_DATA_DIR": directory.path,
                    "GALLERY_TEMPLATES": Self.repoRoot.appendingPathComponent("templates").path]
@@ -40,7 +44,7 @@ final class TestServer {
                           identity: LocalIdentityProvider(database: database, mailer: mailer, siteURL: "http://test"))
         app = GalleryApp(useCases: UseCases(stores: services, settings: UseCases.Settings(config)), config: config,
                          templates: try Templates(directory: config.templatesDirectory),
-                         secretKey: Array(repeating: 7, count: 32))
+                         secretKey: Array(repeating: 7, count: 32), metrics: metrics, metricsFactory: metricsFactory)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
