@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The gallery: a FastCGI responder, thumbnail workers and an admin command over
 // two storage backends (embedded SQLite/filesystem and AWS). See README.md.
+import Foundation
 import PackageDescription
 
 /// One system-library target per C library; only one Swift module imports each.
@@ -41,13 +42,16 @@ let package = Package(
         systemLibrary("CZlib", pkgConfig: "zlib", apt: "zlib1g-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", apt: "libsqlite3-dev"),
         systemLibrary("CArgon2", pkgConfig: "libargon2", apt: "libargon2-dev"),
+        // Password quality (cracklib's dictionary and pwquality's checks) for AccountRules.
+        systemLibrary("CPasswordQuality", pkgConfig: "pwquality", apt: "libpwquality-dev"),
         systemLibrary("COpenSSL", pkgConfig: "openssl", apt: "libssl-dev"),
         // libcurl's curl_easy_setopt is variadic, which Swift cannot call: a tiny C shim.
         .target(name: "CCurl", path: "Sources/CLibraries/CCurl",
                 linkerSettings: [.linkedLibrary("curl")]),
 
-        // Domain values, the storage seams, configuration, errors.
-        .target(name: "GalleryCore"),
+        // Domain values, the storage seams, configuration, errors, the rules (the password
+        // rule with libpwquality, its one importer).
+        .target(name: "GalleryCore", dependencies: ["CPasswordQuality"]),
         // Hashes, HMAC, randomness, AES (OpenSSL).
         .target(name: "GalleryCrypto", dependencies: ["COpenSSL"]),
         // Argon2id password hashing (libargon2).
@@ -137,7 +141,7 @@ let package = Package(
                     dependencies: ["GalleryImaging", "ImageInspection", "CLCMS2", "CZlib", "GalleryTestSupport"]),
         .testTarget(name: "GalleryHTTPTests", dependencies: ["GalleryHTTP", "GalleryTestSupport"]),
         .testTarget(name: "GalleryUseCasesTests",
-                    dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryTestSupport", logging]),
+                    dependencies: ["GalleryUseCases", "GalleryEmbedded", "ImageInspection", "GalleryConformance", "GalleryTestSupport", logging]),
         .testTarget(name: "GalleryWebTests", dependencies: [
             "GalleryWeb", "GalleryHTTP", "GalleryUseCases", "GalleryEmbedded", "GalleryBootstrap", "GalleryMetrics", metrics,
             .product(name: "MetricsTestKit", package: "swift-metrics"), "GalleryTestSupport",
@@ -149,3 +153,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The fuzz targets (scripts/fuzz, scripts/test): only when asked for, since they link
+// libFuzzer, which only `--sanitize fuzzer` builds provide.
+if ProcessInfo.processInfo.environment["GALLERY_FUZZ"] == "1" {
+    package.targets += [
+        .executableTarget(name: "gallery-fuzz", dependencies: ["GalleryHTTP", "ImageInspection"],
+                          path: "fuzz/Sources/gallery-fuzz"),
+    ]
+}

@@ -73,10 +73,14 @@ public struct SessionRecord: Equatable, Sendable {
     public var expiresAt: Date
     /// `Identity.providerToken` from sign-in, needed to sign out of the provider.
     public var providerToken: String?
+    /// What the browser called itself at log-in, shortened (`SessionDevice`), for the owner's
+    /// list of sessions.
+    public var device: String
     public init(idHash: String, userID: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date,
-                providerToken: String? = nil) {
+                providerToken: String? = nil, device: String = "") {
         self.idHash = idHash
         self.providerToken = providerToken
+        self.device = device
         self.userID = userID
         self.createdAt = createdAt
         self.lastSeenAt = lastSeenAt

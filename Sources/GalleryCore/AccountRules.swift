@@ -37,11 +37,33 @@ public enum AccountRules {
         return email
     }
 
-    public static func checkPassword(_ password: String) throws {
-        guard (10...256).contains(password.count) else {
-            throw GalleryError.invalid("A password has 10 to 256 characters.")
+    /// NIST SP 800-63B (5.1.1.2): at least 10 characters (at most 256, so hashing stays
+    /// cheap), any characters, no composition rules; refused when it is a common or
+    /// dictionary password, repetitive or sequential, or the username or email address (or
+    /// made of them). The dictionary check is cracklib's (Debian's `cracklib-runtime` list),
+    /// through libpwquality (`PasswordQuality`).
+    public static func checkPassword(_ password: String, username: String, email: String) throws {
+        guard password.count >= minPasswordLength else {
+            throw GalleryError.invalid("A password needs at least \(minPasswordLength) characters. A few words make a good one.")
+        }
+        guard password.count <= 256 else { throw GalleryError.invalid("A password has at most 256 characters.") }
+        // The username anywhere in it, the email address, or the email's name with a few
+        // digits or signs around it ("ann.lee2024!"); a word that merely contains the email's
+        // name ("another" for "other@…") is fine.
+        let lowered = password.lowercased()
+        let local = email.split(separator: "@").first.map { $0.lowercased() } ?? ""
+        let letters = String(lowered.unicodeScalars.filter { CharacterSet.letters.contains($0) || $0 == "." })
+        if (username.count >= 3 && lowered.contains(username.lowercased()))
+            || (!email.isEmpty && lowered.contains(email.lowercased()))
+            || (local.count >= 3 && letters == local) {
+            throw GalleryError.invalid("A password must not contain your username or email address.")
+        }
+        if let problem = PasswordQuality.problem(password, username: username) {
+            throw GalleryError.invalid("That password is too easy to guess: \(problem). Choose another; a few unrelated words work well.")
         }
     }
+
+    public static let minPasswordLength = 10
 
     /// "a***@example.com": enough for the person to recognise, little for anyone else.
     public static func masked(_ email: String) -> String {

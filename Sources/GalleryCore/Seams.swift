@@ -17,6 +17,13 @@ public protocol MetadataStore: AnyObject, Sendable {
     func touchSession(idHash: String, lastSeenAt: Date) throws
     func deleteSession(idHash: String) throws
     func deleteSessions(userID: String) throws
+    /// The user's live sessions (expired ones may be missing), most recently seen first.
+    func sessions(userID: String) throws -> [SessionRecord]
+
+    /// Counts one attempt under `key` (a throttle's name and window, `Throttles`) in one atomic
+    /// step and returns the count including it. The counter is forgotten after `expiresAt`,
+    /// so a key is reused only by a later window. Shared by every responder of the site.
+    func countAttempt(key: String, expiresAt: Date) throws -> Int
 
     /// Throws `.conflict` if the id exists.
     func putImage(_ image: ImageRecord) throws

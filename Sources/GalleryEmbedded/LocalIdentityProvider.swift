@@ -12,8 +12,12 @@ public final class LocalIdentityProvider: IdentityProvider {
 
     /// How long a mailed code works (Cognito's confirmation codes last as long).
     public static let codeLifetime: TimeInterval = 24 * 3600
-    /// Wrong guesses before a code is void: 5 in a million per mailed code.
+    /// Wrong guesses allowed per `codeGuessWindow`, whatever the number of codes mailed
+    /// meanwhile (a new code does not buy new guesses): 5 in a million an hour at most.
     public static let maxCodeAttempts = 5
+    /// After `maxCodeAttempts` wrong guesses, confirming waits until this long after the
+    /// first of them: a lock-out that ends by itself.
+    public static let codeGuessWindow: TimeInterval = 3600
 
     public init(database: SQLiteDatabase, mailer: Mailer, siteURL: String) {
         self.database = database
@@ -24,7 +28,7 @@ public final class LocalIdentityProvider: IdentityProvider {
     public func signUp(username: String, email: String, password: String) throws -> SignUpResult {
         try AccountRules.checkUsername(username)
         let email = try AccountRules.normalizedEmail(email)
-        try AccountRules.checkPassword(password)
+        try AccountRules.checkPassword(password, username: username, email: email)
         let passwordHash = try hashPassword(password)
         let userID = UUID().uuidString.lowercased()
         let code = SecureRandom.digits(6)
@@ -58,31 +62,38 @@ public final class LocalIdentityProvider: IdentityProvider {
         // transaction returns the verdict and the error is thrown after it.
         let confirmed: Bool = try database.write { db in
             let row = try db.queryFirst("""
-                SELECT user_id, confirmed, code_hash, code_expires, code_attempts FROM accounts WHERE username = ?
+                SELECT user_id, confirmed, code_hash, code_expires, code_attempts, code_failures_since
+                FROM accounts WHERE username = ?
                 """, [username]) { row in
                 (userID: row.string(0), confirmed: row.bool(1), codeHash: row.optionalString(2),
-                 expires: row.optionalDate(3), attempts: row.int(4))
+                 expires: row.optionalDate(3), attempts: row.int(4), since: row.optionalDate(5))
             }
-            guard let row, !row.confirmed, let codeHash = row.codeHash, let expires = row.expires,
-                  expires > now, row.attempts < Self.maxCodeAttempts else { return false }
+            guard let row, !row.confirmed, let codeHash = row.codeHash, let expires = row.expires, expires > now
+            else { return false }
+            let windowOpen = row.since.map { now < $0.addingTimeInterval(Self.codeGuessWindow) } ?? false
+            if windowOpen && row.attempts >= Self.maxCodeAttempts { return false }
             if constantTimeEquals(guess, Array(codeHash.utf8)) {
                 try db.run("""
-                    UPDATE accounts SET confirmed = 1, code_hash = NULL, code_expires = NULL, code_attempts = 0
+                    UPDATE accounts SET confirmed = 1, code_hash = NULL, code_expires = NULL, code_attempts = 0,
+                        code_failures_since = NULL
                     WHERE user_id = ?
                     """, [row.userID])
                 return true
             }
-            try db.run("""
-                UPDATE accounts SET code_attempts = code_attempts + 1,
-                    code_hash = CASE WHEN code_attempts + 1 >= ? THEN NULL ELSE code_hash END
-                WHERE user_id = ?
-                """, [Self.maxCodeAttempts, row.userID])
+            if windowOpen {
+                try db.run("UPDATE accounts SET code_attempts = code_attempts + 1 WHERE user_id = ?", [row.userID])
+            } else {
+                try db.run("UPDATE accounts SET code_attempts = 1, code_failures_since = ? WHERE user_id = ?",
+                           [now, row.userID])
+            }
             return false
         }
         guard confirmed else { throw GalleryError.badCode }
     }
 
-    /// Unknown and already confirmed usernames get no mail and no error.
+    /// Unknown and already confirmed usernames get no mail and no error. The count of wrong
+    /// guesses is kept: a new code is no new set of guesses. (How often codes may be mailed
+    /// is the application's throttle, `Throttles`.)
     public func resendCode(username: String) throws {
         let code = SecureRandom.digits(6)
         let now = Date()
@@ -91,7 +102,7 @@ public final class LocalIdentityProvider: IdentityProvider {
                 "SELECT email FROM accounts WHERE username = ? AND confirmed = 0", [username], { $0.string(0) })
             else { return nil }
             try db.run("""
-                UPDATE accounts SET code_hash = ?, code_expires = ?, code_attempts = 0 WHERE username = ?
+                UPDATE accounts SET code_hash = ?, code_expires = ? WHERE username = ?
                 """, [SHA256.hex(Array(code.utf8)), now.addingTimeInterval(Self.codeLifetime), username])
             return email
         }
@@ -137,7 +148,7 @@ public final class LocalIdentityProvider: IdentityProvider {
 
     public func changePassword(userID: String, username: String, oldPassword: String, newPassword: String,
                                providerToken: String?) throws {
-        try AccountRules.checkPassword(newPassword)
+        try AccountRules.checkPassword(newPassword, username: username, email: "")
         let stored = try database.read {
             try $0.queryFirst("SELECT password_hash FROM accounts WHERE user_id = ?", [userID]) { $0.string(0) }
         }

@@ -59,23 +59,33 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func createSession(_ s: SessionRecord) throws {
         try database.read {
             try $0.run("""
-                INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, provider_token)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, [s.idHash, s.userID, s.createdAt, s.lastSeenAt, s.expiresAt, s.providerToken])
+                INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, provider_token, device)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [s.idHash, s.userID, s.createdAt, s.lastSeenAt, s.expiresAt, s.providerToken, s.device])
         }
     }
 
     public func session(idHash: String) throws -> SessionRecord? {
         try database.read {
-            try $0.queryFirst("""
-                SELECT id_hash, user_id, created_at, last_seen_at, expires_at, provider_token
-                FROM sessions WHERE id_hash = ?
-                """, [idHash]) { row in
-                SessionRecord(idHash: row.string(0), userID: row.string(1), createdAt: row.date(2),
-                              lastSeenAt: row.date(3), expiresAt: row.date(4),
-                              providerToken: row.optionalString(5))
-            }
+            try $0.queryFirst("SELECT \(Self.sessionColumns) FROM sessions WHERE id_hash = ?", [idHash], Self.session)
         }
+    }
+
+    public func sessions(userID: String) throws -> [SessionRecord] {
+        try database.read {
+            try $0.query("""
+                SELECT \(Self.sessionColumns) FROM sessions WHERE user_id = ? AND expires_at > ?
+                ORDER BY last_seen_at DESC
+                """, [userID, Date()], Self.session)
+        }
+    }
+
+    static let sessionColumns = "id_hash, user_id, created_at, last_seen_at, expires_at, provider_token, device"
+
+    static func session(_ row: SQLiteRow) -> SessionRecord {
+        SessionRecord(idHash: row.string(0), userID: row.string(1), createdAt: row.date(2),
+                      lastSeenAt: row.date(3), expiresAt: row.date(4),
+                      providerToken: row.optionalString(5), device: row.string(6))
     }
 
     /// A session deleted meanwhile (sign-out in another tab) stays deleted: no error.
@@ -91,6 +101,27 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     public func deleteSessions(userID: String) throws {
         try database.read { try $0.run("DELETE FROM sessions WHERE user_id = ?", [userID]) }
+    }
+
+    // MARK: Attempt counters
+
+    /// One upsert. Expired counters are swept by the same write, a few at a time, so the
+    /// table stays as small as the live windows.
+    public func countAttempt(key: String, expiresAt: Date) throws -> Int {
+        let now = Date()
+        return try database.write { db in
+            try db.run("""
+                DELETE FROM attempt_counters WHERE key IN
+                    (SELECT key FROM attempt_counters WHERE expires_at <= ? ORDER BY expires_at LIMIT 16)
+                """, [now])
+            let count = try db.queryFirst("""
+                INSERT INTO attempt_counters (key, count, expires_at) VALUES (?, 1, ?)
+                ON CONFLICT (key) DO UPDATE SET count = count + 1
+                RETURNING count
+                """, [key, expiresAt]) { $0.int(0) }
+            guard let count else { throw GalleryError.unavailable("sqlite: the attempt counter returned nothing") }
+            return count
+        }
     }
 
     // MARK: Images

@@ -183,6 +183,18 @@ enum Schema {
         ALTER TABLE images ADD COLUMN thumb2x_height INTEGER;
         ALTER TABLE images ADD COLUMN thumb2x_bytes  INTEGER;
         """,
+        // The device of a session, for its owner's list; the throttles' attempt counters
+        // (`MetadataStore.countAttempt`), swept once expired.
+        """
+        ALTER TABLE sessions ADD COLUMN device TEXT NOT NULL DEFAULT '';
+        CREATE TABLE attempt_counters (
+            key        TEXT PRIMARY KEY,
+            count      INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX attempt_counters_by_expiry ON attempt_counters (expires_at);
+        ALTER TABLE accounts ADD COLUMN code_failures_since INTEGER;
+        """,
     ]
 
     /// Work a migration needs that SQL cannot do, run right after it in the same transaction

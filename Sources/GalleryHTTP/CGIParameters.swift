@@ -20,6 +20,18 @@ public enum CGIParameters {
                        body: body)
     }
 
+    /// The parameters from FastCGI's environment entries ("NAME=value", as libfcgi hands them
+    /// over): split at the first "="; an entry without one is dropped, a repeated name keeps
+    /// its last value.
+    public static func decode<S: Sequence>(environment entries: S) -> [String: String] where S.Element == String {
+        var params: [String: String] = [:]
+        for pair in entries {
+            guard let eq = pair.firstIndex(of: "=") else { continue }
+            params[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        return params
+    }
+
     /// `USER_AGENT` → `user-agent`.
     static func headerName(_ cgi: Substring) -> String {
         cgi.lowercased().replacingOccurrences(of: "_", with: "-")

@@ -84,6 +84,28 @@ public struct Access: Sendable {
         }
     }
 
+    /// What of an album's outside a viewer sees. Its cover and its count are facts about its
+    /// photos, so they follow `entries`' rule: the owner sees both as stored; anyone else the
+    /// cover only if they may see that photo, and a count only of what they may see
+    /// (`visibleCount`, when the caller knows it), never the stored one.
+    public struct AlbumFace: Sendable, Equatable {
+        public var album: Album
+        public var cover: AlbumEntry?
+        public var imageCount: Int?
+    }
+
+    public func face(of album: Album, viewer: Profile?, shareToken: String?, visibleCount: Int? = nil) throws -> AlbumFace {
+        if album.ownerID == viewer?.userID {
+            let cover = try album.coverImageID.flatMap { try stores.metadata.image(id: $0) }.map(AlbumEntry.direct)
+            return AlbumFace(album: album, cover: cover, imageCount: album.imageCount)
+        }
+        var cover: AlbumEntry?
+        if let id = album.coverImageID, let image = try stores.metadata.image(id: id), image.ownerID == album.ownerID {
+            cover = entries(of: album, [image], viewer: viewer, shareToken: shareToken).first
+        }
+        return AlbumFace(album: album, cover: cover, imageCount: visibleCount)
+    }
+
     /// The profile whose position choices apply to `image` for `viewer` (read only when
     /// someone else looks).
     public func owner(of image: ImageRecord, viewer: Profile?) throws -> Profile? {

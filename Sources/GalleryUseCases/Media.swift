@@ -22,8 +22,7 @@ public struct Media: Sendable {
         public var contentType: String
         /// Set for downloads (an attachment with this name).
         public var downloadName: String?
-        /// Derivatives never change for a given id (a regenerated one overwrites identical
-        /// content), so they may be cached for a year; only public ones by shared caches.
+        /// See `cacheControl(_:download:)`.
         public var cacheControl: String
         public var delivery: BlobDelivery
     }
@@ -53,11 +52,26 @@ public struct Media: Sendable {
             contentType = image.format.mimeType
             downloadName = Self.downloadName(image)
         }
-        let scope = image.visibility == .public ? "public" : "private"
         return Blob(key: key, contentType: contentType, downloadName: downloadName,
-                    cacheControl: downloadName == nil ? "\(scope), max-age=31536000, immutable" : "\(scope), max-age=3600",
+                    cacheControl: Self.cacheControl(image, download: downloadName != nil),
                     delivery: try stores.blobs.delivery(key: key, contentType: contentType, downloadName: downloadName))
     }
+
+    /// How long caches may keep a photo's bytes. The trade-off: a photo can be made private
+    /// (or deleted, or its account removed) at any moment, and a cache keeps serving what it
+    /// holds until it expires. So a shared cache (a CDN, a proxy) may keep a public photo for
+    /// `sharedCacheSeconds` only (`s-maxage`, which shared caches obey instead of `max-age`):
+    /// that bounds how long a photo made private stays reachable there. A browser, which
+    /// already has the bytes, may keep them for a day and then asks again. Anything not public
+    /// is `private` (no shared cache may store it) and is re-checked by a browser after an hour.
+    public static func cacheControl(_ image: ImageRecord, download: Bool) -> String {
+        guard image.visibility == .public else { return "private, max-age=3600" }
+        return download ? "public, max-age=3600, s-maxage=\(sharedCacheSeconds)"
+                        : "public, max-age=86400, s-maxage=\(sharedCacheSeconds)"
+    }
+
+    /// How stale a shared cache's copy of a public photo may be (README: "Behind a CDN").
+    public static let sharedCacheSeconds = 60
 
     /// The name offered for a download: the uploaded name's stem, restricted to safe
     /// characters, with the extension of the real (sniffed) format.

@@ -46,6 +46,7 @@ public struct UseCases: Sendable {
     public var photos: Photos { Photos(stores: stores, access: access, removal: removal) }
     public var albums: Albums { Albums(stores: stores, access: access, removal: removal) }
     public var accounts: Accounts { Accounts(stores: stores, logger: logger) }
+    public var throttles: Throttles { Throttles(store: stores.metadata) }
     public var accountRemoval: AccountRemoval { AccountRemoval(stores: stores, removal: removal, logger: logger) }
     public var reconciler: Reconciler { Reconciler(stores: stores, logger: logger) }
 }

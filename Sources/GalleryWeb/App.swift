@@ -33,7 +33,7 @@ public final class GalleryApp: Sendable {
         kit = PageKit(templates: templates, csrf: CSRFProtection(key: secretKey),
                       sessions: SessionManager(store: useCases.stores.metadata, idle: config.sessionIdle,
                                                absolute: config.sessionMax),
-                      accounts: useCases.accounts)
+                      accounts: useCases.accounts, devices: DeviceCookie(key: secretKey))
         router = Routes(useCases: useCases, config: config, logger: logger, metrics: self.metrics).table()
     }
 
@@ -107,7 +107,8 @@ public final class GalleryApp: Sendable {
                 (status, title, message) = (403, "Not confirmed", "Confirm your email address first.")
             case .badCode: (status, title, message) = (400, "Wrong code", "That code is wrong or has expired.")
             case .rateLimited:
-                (status, title, message) = (429, "Slow down", "Too many attempts. Wait a minute and try again.")
+                (status, title, message) = (429, "Too many attempts",
+                                            "There were too many attempts from here or on this account. Wait a few minutes, then try again.")
             case .leaseLost, .unavailable:
                 logger.error("backend failure on \(c.request.method) \(c.request.path): \(e)")
                 (status, title, message) = (503, "Temporarily unavailable",

@@ -11,6 +11,7 @@ struct PageKit: Sendable {
     let csrf: CSRFProtection
     let sessions: SessionManager
     let accounts: Accounts
+    let devices: DeviceCookie
 }
 
 /// What one request carries through its handler: the session, the signed-in user, cookies to
@@ -55,6 +56,13 @@ final class Context {
         session = record
         user = try kit.accounts.profile(userID: identity.userID)
         setCookies.append(cookie)
+        setCookies.append(kit.devices.cookie(username: identity.username, request: request))
+    }
+
+    /// Who is attempting something on `account`, for the throttles.
+    func client(trying account: String? = nil) -> Client {
+        Client(address: request.peerAddress ?? "",
+               knownDevice: account.map { kit.devices.isKnown(request, username: $0) } ?? false)
     }
 
     func signOut() throws {

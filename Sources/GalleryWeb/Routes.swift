@@ -76,6 +76,7 @@ struct Routes {
         r.add("GET", "/profile") { c, _ in try profile.profilePage(c) }
         r.add("POST", "/profile") { c, _ in try profile.updateProfile(c) }
         r.add("POST", "/profile/password") { c, _ in try profile.changePassword(c) }
+        r.add("POST", "/profile/sessions/end") { c, _ in try profile.endOtherSessions(c) }
         r.add("POST", "/profile/avatar") { c, _ in try uploads.uploadAvatar(c) }
         r.add("GET", "/account/delete") { c, _ in try profile.deleteAccountPage(c) }
         r.add("POST", "/account/delete") { c, _ in try profile.deleteAccount(c) }

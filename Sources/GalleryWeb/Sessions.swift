@@ -50,7 +50,8 @@ public struct SessionManager: Sendable {
         let token = SecureRandom.token(bytes: 32)
         let record = SessionRecord(idHash: Self.hash(token: token), userID: userID, createdAt: now,
                                    lastSeenAt: now, expiresAt: now.addingTimeInterval(absolute),
-                                   providerToken: providerToken)
+                                   providerToken: providerToken,
+                                   device: SessionDevice.describe(request.header("user-agent")))
         try store.createSession(record)
         let cookie = Cookies.make(name: Self.cookieName(request), value: token,
                                   maxAge: Int(absolute), secure: request.isHTTPS)

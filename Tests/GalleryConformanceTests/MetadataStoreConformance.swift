@@ -5,7 +5,7 @@ import Testing
 
 /// What every `MetadataStore` must do, each check run over every backend (`MetadataBackend`):
 /// SQLite, and DynamoDB on moto_server. Each test case gets a new, empty store.
-@Suite(.serialized, .backends())
+@Suite(.serialized, .backends(serializedMoto: true))
 struct MetadataStoreConformance {
     // MARK: Profiles
 
@@ -80,6 +80,46 @@ struct MetadataStoreConformance {
         #expect(try store.session(idHash: "hash-a") == nil)
         #expect(try store.session(idHash: "hash-b") == nil)
         #expect(try store.session(idHash: "hash-c") == c, "another user's session stays")
+    }
+
+    /// A user's sessions with their devices, most recently seen first; expired ones are not listed.
+    @Test(arguments: MetadataBackend.allCases)
+    func sessionsOfAUser(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
+        let now = wholeMilliseconds()
+        let old = SessionRecord(idHash: "hash-old", userID: "u1", createdAt: now, lastSeenAt: now,
+                                expiresAt: now.addingTimeInterval(3600), device: "Firefox on Linux")
+        let recent = SessionRecord(idHash: "hash-recent", userID: "u1", createdAt: now,
+                                   lastSeenAt: wholeMilliseconds(now.addingTimeInterval(30)),
+                                   expiresAt: now.addingTimeInterval(3600), device: "Safari on iPhone")
+        let expired = SessionRecord(idHash: "hash-expired", userID: "u1", createdAt: now.addingTimeInterval(-7200),
+                                    lastSeenAt: now.addingTimeInterval(-7200), expiresAt: now.addingTimeInterval(-1))
+        let other = SessionRecord(idHash: "hash-other", userID: "u2", createdAt: now, lastSeenAt: now,
+                                  expiresAt: now.addingTimeInterval(3600))
+        for s in [old, recent, expired, other] { try store.createSession(s) }
+        #expect(try store.sessions(userID: "u1") == [recent, old])
+        #expect((try store.session(idHash: "hash-recent")?.device) == "Safari on iPhone")
+        #expect(try store.sessions(userID: "nobody") == [])
+    }
+
+    // MARK: Attempt counters
+
+    /// Counts per key, one atomic step per attempt: of many concurrent attempts each gets its
+    /// own number, so no two responders can both see "under budget" for the last one.
+    @Test(arguments: MetadataBackend.allCases)
+    func attemptCounter(_ backend: MetadataBackend) throws {
+        let store = try backend.make()
+        let until = Date().addingTimeInterval(600)
+        #expect(try store.countAttempt(key: "login:account:a:1", expiresAt: until) == 1)
+        #expect(try store.countAttempt(key: "login:account:a:1", expiresAt: until) == 2)
+        #expect(try store.countAttempt(key: "login:account:b:1", expiresAt: until) == 1, "keys are apart")
+        #expect(try store.countAttempt(key: "login:account:a:2", expiresAt: until) == 1, "a new window is a new key")
+        let results = Counts()
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            do { results.add(try store.countAttempt(key: "login:address:c:1", expiresAt: until)) } catch { results.fail(error) }
+        }
+        #expect(results.error == nil)
+        #expect(results.values.sorted() == Array(1...16))
     }
 
     // MARK: Images
@@ -360,4 +400,13 @@ struct MetadataStoreConformance {
                     sha256: String(repeating: "ab", count: 32), originalKey: "originals/\(id).jpg",
                     createdAt: createdAt)
     }
+}
+
+/// Results gathered from concurrent attempts.
+private final class Counts: @unchecked Sendable {  // every access holds `lock`
+    private let lock = NSLock()
+    private(set) var values: [Int] = []
+    private(set) var error: Error?
+    func add(_ value: Int) { lock.lock(); values.append(value); lock.unlock() }
+    func fail(_ e: Error) { lock.lock(); error = e; lock.unlock() }
 }

@@ -40,17 +40,27 @@ final class LocalIdentityProviderTests: XCTestCase {
         XCTAssertEqual(stored?.count, 64)
     }
 
-    /// Five wrong guesses void the code, even for the right one after them.
-    func testCodeIsVoidAfterFiveWrongGuesses() throws {
+    /// Five wrong guesses lock confirming for an hour, even with the right code, and a new
+    /// code does not buy new guesses (issue 14: each resend used to reset the count, which
+    /// made guesses unlimited). The lock ends by itself.
+    func testWrongGuessesAreNotResetByANewCode() throws {
         _ = try provider.signUp(username: "ben", email: "ben@example.com", password: password)
         let code = try XCTUnwrap(Outbox(directory: outbox).latestCode(to: "ben@example.com"))
         let wrong = code == "999999" ? "999998" : "999999"
         for _ in 0..<LocalIdentityProvider.maxCodeAttempts {
             assertThrows(.badCode) { try provider.confirm(username: "ben", code: wrong) }
         }
-        assertThrows(.badCode, "void after too many guesses") { try provider.confirm(username: "ben", code: code) }
+        assertThrows(.badCode, "locked after too many guesses") { try provider.confirm(username: "ben", code: code) }
         try provider.resendCode(username: "ben")
-        try provider.confirm(username: "ben", code: XCTUnwrap(Outbox(directory: outbox).latestCode(to: "ben@example.com")))
+        let fresh = try XCTUnwrap(Outbox(directory: outbox).latestCode(to: "ben@example.com"))
+        assertThrows(.badCode, "a new code is no new set of guesses") { try provider.confirm(username: "ben", code: fresh) }
+        let count = try fixture.database.read { try $0.queryFirst("SELECT code_attempts FROM accounts") { $0.int(0) } }
+        XCTAssertEqual(count, LocalIdentityProvider.maxCodeAttempts, "the resend kept the count")
+        try fixture.database.read {
+            try $0.run("UPDATE accounts SET code_failures_since = ?",
+                       [Date().addingTimeInterval(-LocalIdentityProvider.codeGuessWindow - 1)])
+        }
+        try provider.confirm(username: "ben", code: fresh)
     }
 
     func testExpiredCode() throws {
@@ -109,9 +119,11 @@ final class LocalIdentityProviderTests: XCTestCase {
                       "a@b.com\r\nBcc: c@d.com", "<a>@b.com", String(repeating: "a", count: 250) + "@b.com"] {
             assertThrows(.invalid(""), email.debugDescription) { try AccountRules.normalizedEmail(email) }
         }
-        assertThrows(.invalid("")) { try AccountRules.checkPassword("123456789") }
-        XCTAssertNoThrow(try AccountRules.checkPassword("1234567890"))
-        assertThrows(.invalid("")) { try AccountRules.checkPassword(String(repeating: "p", count: 257)) }
+        assertThrows(.invalid("")) { try AccountRules.checkPassword("9 tall ox", username: "ann", email: "a@b.org") }
+        XCTAssertNoThrow(try AccountRules.checkPassword("violet tram sings", username: "ann", email: "a@b.org"))
+        assertThrows(.invalid("")) {
+            try AccountRules.checkPassword(String(repeating: "pq", count: 129), username: "ann", email: "a@b.org")
+        }
     }
 }
 

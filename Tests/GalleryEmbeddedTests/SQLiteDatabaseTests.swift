@@ -123,28 +123,28 @@ final class SQLiteDatabaseTests: XCTestCase {
     }
 
     func testConstraintBecomesConflict() throws {
-        try fixture.database.read { try $0.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL)") }
+        try fixture.database.read { try $0.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL, '')") }
         assertThrows(.conflict("")) {
-            try fixture.database.read { try $0.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL)") }
+            try fixture.database.read { try $0.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL, '')") }
         }
     }
 
     func testWriteRollsBackWhenBodyThrows() throws {
         struct Oops: Error {}
         XCTAssertThrowsError(try fixture.database.write { db in
-            try db.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL)")
+            try db.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL, '')")
             throw Oops()
         })
         XCTAssertEqual(try fixture.database.read { try $0.queryFirst("SELECT COUNT(*) FROM sessions") { $0.int(0) } }, 0)
         // The connection is usable afterwards, outside any transaction.
-        try fixture.database.read { try $0.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL)") }
+        try fixture.database.read { try $0.run("INSERT INTO sessions VALUES ('h', 'u', 0, 0, 0, NULL, '')") }
         XCTAssertFalse(try fixture.database.connection().inTransaction)
     }
 
     /// A cached statement in use by an enclosing query is not reset under it.
     func testNestedUseOfTheSameStatement() throws {
         let db = fixture.database
-        for i in 0..<3 { try db.read { try $0.run("INSERT INTO sessions VALUES (?, 'u', 0, 0, 0, NULL)", ["h\(i)"]) } }
+        for i in 0..<3 { try db.read { try $0.run("INSERT INTO sessions VALUES (?, 'u', 0, 0, 0, NULL, '')", ["h\(i)"]) } }
         let sql = "SELECT id_hash FROM sessions ORDER BY id_hash"
         let pairs = try db.read { conn in
             try conn.query(sql) { row in (row.string(0), try conn.query(sql) { $0.string(0) }.count) }

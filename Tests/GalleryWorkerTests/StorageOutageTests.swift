@@ -159,6 +159,8 @@ final class FlakyMetadata: MetadataStore, @unchecked Sendable {
     func touchSession(idHash: String, lastSeenAt: Date) throws { try base.touchSession(idHash: idHash, lastSeenAt: lastSeenAt) }
     func deleteSession(idHash: String) throws { try base.deleteSession(idHash: idHash) }
     func deleteSessions(userID: String) throws { try base.deleteSessions(userID: userID) }
+    func sessions(userID: String) throws -> [SessionRecord] { try base.sessions(userID: userID) }
+    func countAttempt(key: String, expiresAt: Date) throws -> Int { try base.countAttempt(key: key, expiresAt: expiresAt) }
     func putImage(_ image: ImageRecord) throws { try base.putImage(image) }
     func deleteImage(id: String) throws -> ImageRecord? { try base.deleteImage(id: id) }
     func images(ownerID: String, cursor: String?, limit: Int) throws -> Page<ImageRecord> {

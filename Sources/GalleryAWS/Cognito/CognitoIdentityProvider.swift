@@ -30,7 +30,7 @@ public final class CognitoIdentityProvider: IdentityProvider {
     public func signUp(username: String, email rawEmail: String, password: String) throws -> SignUpResult {
         try AccountRules.checkUsername(username)
         let email = try AccountRules.normalizedEmail(rawEmail)
-        try AccountRules.checkPassword(password)
+        try AccountRules.checkPassword(password, username: username, email: email)
         do {
             var body: [String: Any] = ["ClientId": clientID, "Username": username, "Password": password,
                                        "UserAttributes": [["Name": "email", "Value": email]]]
@@ -172,7 +172,7 @@ public final class CognitoIdentityProvider: IdentityProvider {
     /// ChangePassword with the session's access token (renewed first if it has expired).
     public func changePassword(userID: String, username: String, oldPassword: String, newPassword: String,
                                providerToken: String?) throws {
-        try AccountRules.checkPassword(newPassword)
+        try AccountRules.checkPassword(newPassword, username: username, email: "")
         guard let tokens = providerToken.flatMap(Tokens.init(encoded:)) else { throw GalleryError.badCredentials }
         func change(_ access: String) throws {
             _ = try call("ChangePassword", ["AccessToken": access, "PreviousPassword": oldPassword,

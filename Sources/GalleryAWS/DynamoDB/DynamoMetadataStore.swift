@@ -61,6 +61,7 @@ public final class DynamoMetadataStore: MetadataStore {
             DynamoTables.ttlAttribute: .int(DynamoTime.epochSeconds(session.expiresAt)),
         ]
         if let token = session.providerToken { item["providerToken"] = .s(token) }
+        if !session.device.isEmpty { item["device"] = .s(session.device) }
         try call { try db.putItem(tables.sessions, item) }
     }
 
@@ -68,10 +69,57 @@ public final class DynamoMetadataStore: MetadataStore {
     public func session(idHash: String) throws -> SessionRecord? {
         try call {
             guard let item = try db.getItem(tables.sessions, key: ["idHash": .s(idHash)]) else { return nil }
-            let session = SessionRecord(idHash: try item.string("idHash"), userID: try item.string("userID"),
-                                        createdAt: try item.date("createdAt"), lastSeenAt: try item.date("lastSeenAt"),
-                                        expiresAt: try item.date("expiresAt"), providerToken: item["providerToken"]?.string)
+            let session = try Self.session(item)
             return session.expiresAt > now() ? session : nil
+        }
+    }
+
+    /// The `byUser` index holds keys only, so each session is read by its key (a person has
+    /// a handful); a session created in the last moment may be missing (eventual index).
+    public func sessions(userID: String) throws -> [SessionRecord] {
+        try call {
+            var found: [SessionRecord] = []
+            var start: DynamoItem?
+            repeat {
+                let page = try db.query(tables.sessions, index: DynamoTables.sessionsByUser,
+                                        key: Expression(text: "userID = :u", values: [":u": .s(userID)]), startKey: start)
+                for key in page.items {
+                    if let item = try db.getItem(tables.sessions, key: ["idHash": .s(try key.string("idHash"))]) {
+                        let session = try Self.session(item)
+                        if session.expiresAt > now() { found.append(session) }
+                    }
+                }
+                start = page.lastEvaluatedKey
+            } while start != nil
+            return found.sorted { $0.lastSeenAt > $1.lastSeenAt }
+        }
+    }
+
+    private static func session(_ item: DynamoItem) throws -> SessionRecord {
+        SessionRecord(idHash: try item.string("idHash"), userID: try item.string("userID"),
+                      createdAt: try item.date("createdAt"), lastSeenAt: try item.date("lastSeenAt"),
+                      expiresAt: try item.date("expiresAt"), providerToken: item["providerToken"]?.string,
+                      device: item["device"]?.string ?? "")
+    }
+
+    // MARK: Attempt counters
+
+    /// One UpdateItem (ADD is atomic) in the sessions table, whose TTL already sweeps it:
+    /// keys start with "attempts#", which no session's hex hash does, and the items carry no
+    /// `userID`, so they are not in the `byUser` index. TTL deletes up to days late, which is
+    /// harmless: the throttles put the window in the key, so an old key is never counted again.
+    public func countAttempt(key: String, expiresAt: Date) throws -> Int {
+        try call {
+            let answer = try db.updateItem(
+                tables.sessions, key: ["idHash": .s("attempts#" + key)],
+                update: Expression(text: "ADD attempts :one SET #ttl = if_not_exists(#ttl, :ttl)",
+                                   names: ["#ttl": DynamoTables.ttlAttribute],
+                                   values: [":one": .int(1), ":ttl": .int(DynamoTime.epochSeconds(expiresAt))]),
+                returnValues: "UPDATED_NEW")
+            guard let count = answer?["attempts"]?.int else {
+                throw GalleryError.unavailable("dynamodb: the attempt counter returned nothing")
+            }
+            return count
         }
     }
 

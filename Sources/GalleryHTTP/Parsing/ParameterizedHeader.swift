@@ -1,12 +1,12 @@
 /// A header value shaped `type; name=value; name="quoted value"` (RFC 9110 §5.6.6), as
 /// Content-Type and Content-Disposition are.
-struct ParameterizedHeader: Equatable {
+public struct ParameterizedHeader: Equatable, Sendable {
     /// Lowercased, e.g. `multipart/form-data` or `form-data`.
-    var value: String
+    public var value: String
     /// Names lowercased; values as sent, quotes and escapes removed.
-    var parameters: [String: String]
+    public var parameters: [String: String]
 
-    init(parsing text: String) throws {
+    public init(parsing text: String) throws {
         let bytes = Array(text.utf8)
         var i = 0
         func skipSpace() {

@@ -148,16 +148,14 @@ public final class FastCGIServer: Sendable {
     }
 
     private func respond(to request: inout FCGX_Request) -> Response {
-        var params: [String: String] = [:]
+        var entries: [String] = []
         if var env = request.envp {
             while let entry = env.pointee {
-                let pair = String(cString: entry)
-                if let eq = pair.firstIndex(of: "=") {
-                    params[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-                }
+                entries.append(String(cString: entry))
                 env += 1
             }
         }
+        let params = CGIParameters.decode(environment: entries)
         let body = FastCGIBody(stream: request.in)
         let response = handler(CGIParameters.request(params, body: body))
         body.drain()  // libfcgi needs stdin consumed before it can finish the request cleanly

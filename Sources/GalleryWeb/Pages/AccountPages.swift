@@ -22,13 +22,15 @@ struct AccountPages {
             return registerPage(c, error: "The two passwords differ.", username: username, email: email, status: 422)
         }
         do {
-            try accounts.register(username: username, email: email, password: password)
+            try accounts.register(username: username, email: email, password: password, client: c.client())
             return .redirect("/confirm?username=\(PageParts.queryEscape(username))&sent=1")
         } catch GalleryError.invalid(let message) {
             return registerPage(c, error: message, username: username, email: email, status: 422)
         } catch GalleryError.conflict {
             return registerPage(c, error: "That username is taken. Choose another.", username: username,
                                 email: email, status: 409)
+        } catch GalleryError.rateLimited {
+            return registerPage(c, error: Self.tooMany, username: username, email: email, status: 429)
         }
     }
 
@@ -46,19 +48,28 @@ struct AccountPages {
         let username = (form.first("username") ?? "").trimmingCharacters(in: .whitespaces)
         let code = (form.first("code") ?? "").trimmingCharacters(in: .whitespaces)
         do {
-            try accounts.confirm(username: username, code: code)
+            try accounts.confirm(username: username, code: code, client: c.client(trying: username))
             return .redirect("/login?confirmed=1&username=\(PageParts.queryEscape(username))")
         } catch GalleryError.badCode, GalleryError.invalid, GalleryError.notFound {
             return c.page("confirm", status: 400, title: "Confirm your email", forms: true, [
                 "username": username, "error": "That code is wrong or has expired. Ask for a new one below.",
             ])
+        } catch GalleryError.rateLimited {
+            return c.page("confirm", status: 429, title: "Confirm your email", forms: true,
+                          ["username": username, "error": Self.tooMany])
         }
     }
 
     func resendCode(_ c: Context) throws -> Response {
         let form = try c.form()
         let username = (form.first("username") ?? "").trimmingCharacters(in: .whitespaces)
-        try accounts.resendCode(username: username)
+        do {
+            try accounts.resendCode(username: username, client: c.client(trying: username))
+        } catch GalleryError.rateLimited {
+            return c.page("confirm", status: 429, title: "Confirm your email", forms: true, [
+                "username": username, "error": "A code was sent several times already. Wait an hour for a new one, or use the last one you got.",
+            ])
+        }
         // The same answer whether or not the account exists.
         return c.page("confirm", title: "Confirm your email", forms: true, [
             "username": username, "notice": "If that account is waiting for confirmation, a new code is on its way.",
@@ -84,7 +95,8 @@ struct AccountPages {
                    ["username": username, "next": next, "error": message])
         }
         do {
-            try c.signIn(try accounts.signIn(username: username, password: form.first("password") ?? ""))
+            try c.signIn(try accounts.signIn(username: username, password: form.first("password") ?? "",
+                                             client: c.client(trying: username)))
             return .redirect(next)
         } catch GalleryError.badCredentials, GalleryError.invalid {
             // One message for an unknown user and a wrong password: no probing for usernames.
@@ -92,9 +104,11 @@ struct AccountPages {
         } catch GalleryError.notConfirmed {
             return .redirect("/confirm?username=\(PageParts.queryEscape(username))")
         } catch GalleryError.rateLimited {
-            return again("Too many attempts. Wait a minute and try again.", status: 429)
+            return again(Self.tooMany, status: 429)
         }
     }
+
+    static let tooMany = "There were too many attempts from here or on this account. Wait a few minutes, then try again."
 
     func logout(_ c: Context) throws -> Response {
         _ = try c.form()

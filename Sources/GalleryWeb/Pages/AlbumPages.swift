@@ -10,9 +10,9 @@ struct AlbumPages {
 
     func albumsPage(_ c: Context) throws -> Response {
         let user = try c.requireUser()
-        let page = try app.listings.albums(of: user, cursor: c.request.query.first("cursor"), limit: config.pageSize)
+        let page = try app.listings.albumFaces(of: user, cursor: c.request.query.first("cursor"), limit: config.pageSize)
         return c.page("albums", title: "Your albums", [
-            "albums": try page.items.map { try PageParts.albumView($0, link: "/albums/\($0.id)", listings: app.listings, viewer: c.user) },
+            "albums": page.items.map { PageParts.albumView($0, link: "/albums/\($0.album.id)") },
             "empty": page.items.isEmpty,
             "next": page.next.map { "/albums?cursor=" + PageParts.queryEscape($0) } as Any,
             "visibilityOptions": PageParts.visibilityOptions(user.defaultVisibility),
@@ -39,7 +39,7 @@ struct AlbumPages {
 
     private func render(_ c: Context, _ album: Album, shareToken: String?) throws -> Response {
         let isOwner = album.ownerID == c.user?.userID
-        let (entries, next) = try app.listings.albumPage(album, viewer: c.user, shareToken: shareToken,
+        let (face, entries, next) = try app.listings.albumPage(album, viewer: c.user, shareToken: shareToken,
                                                          cursor: c.request.query.first("cursor"), limit: config.pageSize)
         let tiles = entries.map { entry -> Tile in
             switch entry {
@@ -52,7 +52,7 @@ struct AlbumPages {
         }
         let here = shareToken.map { "/a/\($0)" } ?? "/albums/\(album.id)"
         var data: [String: Any] = [
-            "album": PageParts.albumView(album, link: here),
+            "album": PageParts.albumView(face, link: here),
             "images": tiles,
             "empty": tiles.isEmpty,
             "isOwner": isOwner,
@@ -100,9 +100,11 @@ struct AlbumPages {
     }
 
     func deleteAlbumPage(_ c: Context, id: String) throws -> Response {
-        let album = try app.access.ownAlbum(id: id, owner: try c.requireUser())
+        let user = try c.requireUser()
+        let album = try app.access.ownAlbum(id: id, owner: user)
         return c.page("album-delete", title: "Delete \(album.title)",
-                      ["album": PageParts.albumView(album, link: "/albums/\(album.id)")])
+                      ["album": PageParts.albumView(try app.access.face(of: album, viewer: user, shareToken: nil),
+                                                    link: "/albums/\(album.id)")])
     }
 
     /// The page asks whether the photos go too; the answer is `photos=keep|delete`.

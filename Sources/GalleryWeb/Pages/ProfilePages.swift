@@ -20,7 +20,12 @@ struct ProfilePages {
 
     func profilePage(_ c: Context) throws -> Response {
         let user = try c.requireUser()
-        let notices = ["saved": "Saved.", "password": "Your password is changed.", "avatar": "Your new picture is being made."]
+        let notices = ["saved": "Saved.", "password": "Your password is changed, and every other device is signed out.",
+                       "avatar": "Your new picture is being made.", "signedout": "Every other device is signed out."]
+        let sessions = try accounts.sessions(of: user).map { s -> [String: Any] in
+            ["device": s.device.isEmpty ? "Unknown browser" : s.device, "lastSeen": Formatting.timestamp(s.lastSeenAt),
+             "since": Formatting.timestamp(s.createdAt), "current": s.idHash == c.session?.idHash]
+        }
         return c.page("profile", title: "Your profile", [
             "profile": [
                 "username": user.username, "email": user.email, "displayName": user.displayName,
@@ -33,7 +38,17 @@ struct ProfilePages {
             ],
             "visibilityOptions": PageParts.visibilityOptions(user.defaultVisibility),
             "notice": c.request.query.first("done").flatMap { notices[$0] } as Any,
+            "sessions": sessions,
+            "otherSessions": sessions.count > 1,
         ])
+    }
+
+    /// "Sign out of all other devices".
+    func endOtherSessions(_ c: Context) throws -> Response {
+        let user = try c.requireUser()
+        _ = try c.form()
+        try accounts.endSessions(of: user, except: c.session?.idHash)
+        return .redirect("/profile?done=signedout")
     }
 
     func updateProfile(_ c: Context) throws -> Response {
@@ -60,9 +75,12 @@ struct ProfilePages {
         let new = form.first("new") ?? ""
         guard new == form.first("new2") ?? "" else { throw FieldError("The two new passwords differ.") }
         do {
-            try accounts.changePassword(user, old: form.first("old") ?? "", new: new, providerToken: c.session?.providerToken)
+            try accounts.changePassword(user, old: form.first("old") ?? "", new: new, providerToken: c.session?.providerToken,
+                                        keeping: c.session?.idHash, client: c.client())
         } catch GalleryError.badCredentials {
             throw PageError(status: 403, title: "Wrong password", message: "Your current password was not right. Nothing changed.")
+        } catch GalleryError.invalid(let message) {
+            throw FieldError(message)
         }
         return .redirect("/profile?done=password")
     }
@@ -76,7 +94,8 @@ struct ProfilePages {
         let user = try c.requireUser()
         let form = try c.form()
         do {
-            try accounts.requestRemoval(user, password: form.first("password") ?? "", providerToken: c.session?.providerToken)
+            try accounts.requestRemoval(user, password: form.first("password") ?? "", providerToken: c.session?.providerToken,
+                                        client: c.client())
         } catch GalleryError.badCredentials {
             throw PageError(status: 403, title: "Wrong password", message: "Your password was not right. Your account is untouched.")
         }

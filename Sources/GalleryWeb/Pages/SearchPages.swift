@@ -59,7 +59,7 @@ struct SearchPages {
     /// /u/{username}: a person's public page.
     func personPage(_ c: Context, username: String) throws -> Response {
         guard let profile = try app.access.person(username: username) else { throw GalleryError.notFound }
-        let (photos, albums) = try app.listings.publicPage(of: profile, cursor: c.request.query.first("cursor"),
+        let (photos, albums) = try app.listings.publicPage(of: profile, viewer: c.user, cursor: c.request.query.first("cursor"),
                                                            limit: config.pageSize)
         return c.page("person", title: profile.displayName, [
             "person": [
@@ -69,7 +69,7 @@ struct SearchPages {
             ],
             "images": photos.items.map(ImageView.tile),
             "empty": photos.items.isEmpty,
-            "albums": try albums.map { try PageParts.albumView($0, link: "/albums/\($0.id)", listings: app.listings, viewer: c.user) },
+            "albums": albums.map { PageParts.albumView($0, link: "/albums/\($0.album.id)") },
             "next": photos.next.map { "/u/\(profile.username)?cursor=" + PageParts.queryEscape($0) } as Any,
         ])
     }

@@ -101,12 +101,21 @@ enum PageParts {
         Visibility.allCases.map { ["value": $0.rawValue, "label": ImageView.label($0), "selected": $0 == selected] }
     }
 
-    static func albumView(_ album: Album, link: String) -> [String: Any] {
-        [
+    /// An album's card or heading, with what `face` lets the viewer see of its photos.
+    static func albumView(_ face: Access.AlbumFace, link: String) -> [String: Any] {
+        let album = face.album
+        var cover: String?
+        switch face.cover {
+        case .direct(let image)? where image.status == .ready: cover = "\(ImageView.Address.direct(image.id).media)/thumb.webp"
+        case .throughLink(let image, let token)? where image.status == .ready: cover = "/a/\(token)/images/\(image.id)/thumb.webp"
+        default: cover = nil
+        }
+        return [
             "id": album.id, "link": link, "title": album.title, "description": album.description,
-            "owner": album.ownerUsername, "count": album.imageCount, "visibility": album.visibility.rawValue,
-            "photoCount": Formatting.count(album.imageCount, "photo"),
-            "cover": album.coverImageID as Any, "updated": Formatting.timestamp(album.updatedAt),
+            "owner": album.ownerUsername, "count": face.imageCount as Any,
+            "photos": face.imageCount.map { Formatting.count($0, "photo") } as Any,
+            "visibility": album.visibility.rawValue,
+            "cover": cover as Any, "updated": Formatting.timestamp(album.updatedAt),
         ]
     }
 
@@ -123,9 +132,14 @@ enum PageParts {
     }
 
     /// Only local paths: an open redirect would let a phishing link bounce through us.
+    /// Browsers drop tabs and line breaks anywhere in a URL and read a backslash as "/", so
+    /// "/<TAB>/evil.example" is "//evil.example", another host: only printable ASCII other
+    /// than the backslash passes (anything else in a path of ours is percent-encoded anyway),
+    /// and never "//".
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"),
-              !next.contains("\r"), !next.contains("\n") else { return "/gallery" }
+        guard let next, next.utf8.first == UInt8(ascii: "/"), next.utf8.count <= 2048,
+              next.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "\\") }),
+              !next.hasPrefix("//") else { return "/gallery" }
         return next
     }
 }

@@ -73,6 +73,9 @@ final class Browser {
     let server: TestServer
     var cookies: [String: String] = [:]
     var https = false
+    /// What nginx would pass as REMOTE_ADDR.
+    var remoteAddress = "127.0.0.1"
+    var userAgent: String?
 
     init(server: TestServer) { self.server = server }
 
@@ -81,7 +84,8 @@ final class Browser {
                  extraParams: [String: String] = [:]) -> Response {
         let parts = target.split(separator: "?", maxSplits: 1).map(String.init)
         var params = ["REQUEST_METHOD": method, "DOCUMENT_URI": parts[0],
-                      "QUERY_STRING": parts.count > 1 ? parts[1] : "", "REMOTE_ADDR": "127.0.0.1"]
+                      "QUERY_STRING": parts.count > 1 ? parts[1] : "", "REMOTE_ADDR": remoteAddress]
+        if let userAgent { params["HTTP_USER_AGENT"] = userAgent }
         if !cookies.isEmpty {
             params["HTTP_COOKIE"] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         }
