@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the fuzzers' seed corpus (fuzz/corpus/TARGET/) from real inputs: the heads of the
-test photos (/work/shared/testdata or $GALLERY_TESTDATA), and the requests a browser and
+test photos (Tests/Fixtures or $GALLERY_TESTDATA), and the requests a browser and
 nginx really send to the gallery. Re-run after changing it; the output is committed."""
 import io
 import os
@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TESTDATA = Path(os.environ.get("GALLERY_TESTDATA", HERE.parents[1] / "shared" / "testdata"))
+TESTDATA = Path(os.environ.get("GALLERY_TESTDATA", HERE.parent / "Tests" / "Fixtures"))
 OUT = HERE / "corpus"
 HEAD = 12 * 1024  # headers and EXIF live at the start; keeps each execution quick
 

@@ -97,13 +97,25 @@ public struct Access: Sendable {
     public func face(of album: Album, viewer: Profile?, shareToken: String?, visibleCount: Int? = nil) throws -> AlbumFace {
         if album.ownerID == viewer?.userID {
             let cover = try album.coverImageID.flatMap { try stores.metadata.image(id: $0) }.map(AlbumEntry.direct)
-            return AlbumFace(album: album, cover: cover, imageCount: album.imageCount)
+            return AlbumFace(album: album, cover: try cover ?? firstShown(of: album, viewer: viewer, shareToken: shareToken),
+                             imageCount: album.imageCount)
         }
         var cover: AlbumEntry?
         if let id = album.coverImageID, let image = try stores.metadata.image(id: id), image.ownerID == album.ownerID {
             cover = entries(of: album, [image], viewer: viewer, shareToken: shareToken).first
+        } else {
+            cover = try firstShown(of: album, viewer: viewer, shareToken: shareToken)
         }
         return AlbumFace(album: album, cover: cover, imageCount: visibleCount)
+    }
+
+    /// Without a chosen cover, an album shows its first photo (in the album's order) that
+    /// this viewer may see and that has a thumbnail, so that a new album is not a grey square.
+    /// One short query per album without a chosen cover.
+    private func firstShown(of album: Album, viewer: Profile?, shareToken: String?) throws -> AlbumEntry? {
+        let first = try stores.catalog.albumImages(albumID: album.id, cursor: nil, limit: 12).items
+            .filter { $0.status == .ready && $0.derivatives != nil }
+        return entries(of: album, first, viewer: viewer, shareToken: shareToken).first
     }
 
     /// The profile whose position choices apply to `image` for `viewer` (read only when

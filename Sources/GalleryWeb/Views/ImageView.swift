@@ -119,14 +119,6 @@ enum PageParts {
         ]
     }
 
-    /// `albumView` with the cover this viewer sees (`Listings.cover`: the chosen one, or the
-    /// newest photo they may see).
-    static func albumView(_ album: Album, link: String, listings: Listings, viewer: Profile?) throws -> [String: Any] {
-        var view = albumView(album, link: link)
-        view["cover"] = try listings.cover(of: album, viewer: viewer) as Any
-        return view
-    }
-
     static func queryEscape(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
     }

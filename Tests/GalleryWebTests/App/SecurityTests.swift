@@ -2,6 +2,7 @@ import Foundation
 import GalleryCore
 import GalleryHTTP
 import GalleryUseCases
+import GalleryTestSupport
 import XCTest
 @testable import GalleryWeb
 
@@ -183,7 +184,7 @@ final class SecurityTests: XCTestCase {
     // MARK: Helpers
 
     func upload(_ browser: Browser, _ name: String, visibility: String) throws -> String {
-        let data = [UInt8](try Data(contentsOf: TestServer.testdata.appendingPathComponent("orientation/\(name)")))
+        let data = try Fixtures.bytes("orientation/\(name)")
         let before = Set(ids(browser))
         XCTAssertEqual(browser.upload([(name, data)], visibility: visibility).status, 303)
         return try XCTUnwrap(Set(ids(browser)).subtracting(before).first)
