@@ -192,11 +192,19 @@ public final class SQLiteConnection {
 
     /// Constraint violations are conflicts the caller may turn into a message for a form;
     /// everything else (busy, I/O, corruption, full disk) is the database being unavailable.
+    /// How a busy or locked database is reported (`isBusy` recognises it).
+    static let busyPrefix = "sqlite: database busy: "
+
+    static func isBusy(_ error: Error) -> Bool {
+        if case GalleryError.unavailable(let message)? = error as? GalleryError { return message.hasPrefix(busyPrefix) }
+        return false
+    }
+
     static func error(_ rc: Int32, _ db: OpaquePointer?, _ what: String) -> GalleryError {
         let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
         switch rc & 0xff {
         case SQLITE_CONSTRAINT: return .conflict(message)
-        case SQLITE_BUSY, SQLITE_LOCKED: return .unavailable("sqlite: database busy: \(what)")
+        case SQLITE_BUSY, SQLITE_LOCKED: return .unavailable(busyPrefix + what)
         default: return .unavailable("sqlite: \(what): \(message)")
         }
     }

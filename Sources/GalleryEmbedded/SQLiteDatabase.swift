@@ -31,8 +31,19 @@ public final class SQLiteDatabase: @unchecked Sendable {  // @unchecked: `connec
             throw GalleryError.unavailable("sqlite: cannot create the directory of \(path): \(error.localizedDescription)")
         }
         let connection = try self.connection()
-        // journal_mode is a property of the file, not of the connection: set once here.
-        let mode = try connection.queryFirst("PRAGMA journal_mode = WAL") { $0.string(0) }
+        // journal_mode is a property of the file, not of the connection: set once here. Two
+        // processes opening a new file at once (responder and worker) can meet here, and SQLite
+        // answers busy at once rather than wait (a lock upgrade that could deadlock): try again.
+        var mode: String?
+        let giveUp = Date().addingTimeInterval(busyTimeout)
+        while true {
+            do {
+                mode = try connection.queryFirst("PRAGMA journal_mode = WAL") { $0.string(0) }
+                break
+            } catch where SQLiteConnection.isBusy(error) && Date() < giveUp {
+                usleep(20_000)
+            }
+        }
         guard mode?.lowercased() == "wal" else {
             throw GalleryError.unavailable("sqlite: \(path) cannot use WAL mode (got \(mode ?? "nothing"))")
         }

@@ -191,3 +191,25 @@ private final class UncheckedBox<T>: @unchecked Sendable {
     var value: T
     init(_ value: T) { self.value = value }
 }
+
+/// The responder and a worker opening a database file that does not exist yet, at the same
+/// instant: both must come up (SQLite answers the second journal-mode change busy at once).
+final class SQLiteFirstOpenTests: XCTestCase {
+    func testTwoOpenersOfANewFileBothSucceed() throws {
+        for round in 0..<30 {
+            let directory = try makeTemporaryDirectory("gallery-first-open")
+            defer { try? FileManager.default.removeItem(at: directory) }  // test scratch
+            let file = directory.appendingPathComponent("gallery-\(round).sqlite3")
+            let failures = UncheckedBox<[String]>([])
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: 3) { _ in
+                do {
+                    _ = try SQLiteDatabase(file: file)
+                } catch {
+                    lock.withLock { failures.value.append("\(error)") }
+                }
+            }
+            XCTAssertEqual(failures.value, [], "round \(round)")
+        }
+    }
+}
