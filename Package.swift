@@ -119,7 +119,7 @@ let package = Package(
 
         // Where the tests' photos (Tests/Fixtures) and the repository's files are; every test
         // target uses it, so the locating logic exists once.
-        .target(name: "GalleryTestSupport", path: "Tests/GalleryTestSupport"),
+        .target(name: "GalleryTestSupport", dependencies: [logging], path: "Tests/GalleryTestSupport"),
         // What the conformance suites and the backends' own tests share (error cases, times,
         // claimer threads, sample records).
         .target(name: "GalleryConformance", dependencies: ["GalleryCore", "GalleryTestSupport"],

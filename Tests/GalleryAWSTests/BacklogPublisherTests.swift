@@ -3,6 +3,7 @@ import Foundation
 import GalleryConformance
 import GalleryCore
 import GalleryMoto
+import GalleryTestSupport
 import Logging
 import XCTest
 
@@ -93,7 +94,7 @@ final class BacklogPublisherTests: MotoTestCase {
         var configuration = try moto.client(maxAttempts: 1).configuration
         configuration.endpointOverrides[AWSService.cloudWatch.name] = try AWSEndpoint(url: "http://127.0.0.1:\(freeLoopbackPort())")
         let unreachable = AWSClient(configuration: configuration)
-        let recorder = LogLines()
+        let recorder = LogRecorder()
         let publisher = BacklogPublisher(jobs: queue, cloudWatch: CloudWatch(client: unreachable), namespace: "Gallery",
                                          stack: "gtest", election: nil, logger: recorder.logger)
         var rounds = 0
@@ -103,35 +104,10 @@ final class BacklogPublisherTests: MotoTestCase {
             return rounds > 3
         }
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
-        let errors = recorder.lines.filter { $0.contains("cannot publish the backlog") }
-        XCTAssertEqual(errors.count, 3, "\(recorder.lines)")
+        let errors = recorder.messages.filter { $0.contains("cannot publish the backlog") }
+        XCTAssertEqual(errors.count, 3, "\(recorder.messages)")
         XCTAssertTrue(errors.allSatisfy { $0.hasPrefix("error") && $0.contains("cloudwatch PutMetricData") }, "\(errors)")
         // The queue was never touched by the failures.
         XCTAssertEqual(try queue.depth(now: Date()).queued, 1)
-    }
-}
-
-/// Log lines, for tests that check what was logged.
-final class LogLines: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-    var lines: [String] { lock.withLock { stored } }
-
-    var logger: Logger { Logger(label: "test") { _ in Handler(owner: self) } }
-
-    fileprivate func append(_ line: String) { lock.withLock { stored.append(line) } }
-
-    private struct Handler: LogHandler {
-        let owner: LogLines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            owner.append("\(event.level) \(event.message) " + all.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " "))
-        }
     }
 }

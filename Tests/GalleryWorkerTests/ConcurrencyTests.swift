@@ -1,5 +1,6 @@
 import Foundation
 import GalleryCore
+import GalleryTestSupport
 import XCTest
 @testable import GalleryWorker
 

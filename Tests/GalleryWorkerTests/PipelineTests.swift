@@ -1,6 +1,7 @@
 import Foundation
 import GalleryCore
 import ImageInspection
+import GalleryTestSupport
 import XCTest
 @testable import GalleryWorker
 

@@ -200,36 +200,6 @@ func eventually(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows 
     return try condition()
 }
 
-/// A log handler that keeps every message, so tests can check what operators would read.
-final class LogRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    var messages: [String] { lock.withLock { lines } }
-
-    func contains(_ fragment: String) -> Bool { messages.contains { $0.contains(fragment) } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(recorder: self) }
-    }
-
-    fileprivate func append(_ line: String) { lock.withLock { lines.append(line) } }
-
-    private struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            recorder.append("\(event.level) \(event.message) "
-                + all.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " "))
-        }
-    }
-}
 
 /// A `gallery-worker` process on a site's data directory.
 final class WorkerProcess {

@@ -5,6 +5,7 @@ import GalleryCore
 import GalleryMetrics
 import Logging
 import MetricsTestKit
+import GalleryTestSupport
 import XCTest
 @testable import GalleryWorker
 
